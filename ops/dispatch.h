@@ -1,0 +1,54 @@
+// Kernel registration: each kernel file registers its functions for (device, dtype) in the table of
+// the op it implements; the op looks its kernel up at call time. A missing entry is an error that
+// names the op, the device and the dtype, never a silent fallback to another device.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "core/tensor.h"
+
+namespace dc {
+
+template <typename Fn>
+class KernelTable {
+ public:
+  explicit KernelTable(std::string op) : op_(std::move(op)) {}
+
+  void add(DeviceType device, DType dtype, Fn* fn) { kernels_[{device, dtype}] = fn; }
+
+  Fn* get(Device device, DType dtype) const {
+    auto it = kernels_.find({device.type, dtype});
+    if (it != kernels_.end()) return it->second;
+    std::string have;
+    for (const auto& [key, fn] : kernels_) {
+      have += std::string(have.empty() ? "" : ", ") + Device{key.first, 0}.str().substr(0, 4) +
+              "/" + dtype_name(key.second);
+    }
+    DC_FAIL(op_, ": no kernel for device ", device, " and dtype ", dtype_name(dtype),
+            " (registered: ", have.empty() ? "none" : have, ")");
+  }
+
+ private:
+  std::string op_;
+  std::map<std::pair<DeviceType, DType>, Fn*> kernels_;
+};
+
+}  // namespace dc
+
+// In the op's .cc: DC_DEFINE_KERNEL(relu_kernel, void(const Tensor&, const Tensor&));
+// In its header:   DC_DECLARE_KERNEL(relu_kernel, void(const Tensor&, const Tensor&));
+// Function-local statics make the table exist before any registering file's static initializer.
+#define DC_DECLARE_KERNEL(name, signature) ::dc::KernelTable<signature>& name();
+#define DC_DEFINE_KERNEL(name, signature)                         \
+  ::dc::KernelTable<signature>& name() {                          \
+    static auto* table = new ::dc::KernelTable<signature>(#name); \
+    return *table;                                                \
+  }
+#define DC_KERNEL_CONCAT2(a, b) a##b
+#define DC_KERNEL_CONCAT(a, b) DC_KERNEL_CONCAT2(a, b)
+// In a kernel file: DC_REGISTER_KERNEL(relu_kernel, CPU, f32, &relu_cpu<float>);
+#define DC_REGISTER_KERNEL(name, device, dtype, fn)                 \
+  static const bool DC_KERNEL_CONCAT(dc_registered_, __COUNTER__) = \
+      (name().add(::dc::DeviceType::device, ::dc::DType::dtype, fn), true)

@@ -1,0 +1,3 @@
+"""Re-exports the builtin ProtoInfo under another name (see ../defs.bzl)."""
+
+NativeProtoInfo = ProtoInfo
