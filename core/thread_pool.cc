@@ -28,7 +28,9 @@ class Pool {
     stop();
     size_ = std::max(1, n);
     quit_ = false;
-    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i] { loop(i); });
+    // New workers must not mistake the last finished job for a new one.
+    const uint64_t current = generation_;
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, current] { loop(i, current); });
   }
 
   void run(int chunks, const std::function<void(int)>& task) {
@@ -61,8 +63,7 @@ class Pool {
     t_in_parallel = false;
   }
 
-  void loop(int id) {
-    uint64_t seen = 0;
+  void loop(int id, uint64_t seen) {
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(m_);
