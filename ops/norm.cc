@@ -1,0 +1,131 @@
+#include "ops/norm.h"
+
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "core/copy.h"
+#include "ops/elementwise.h"
+
+namespace dc {
+
+DC_DEFINE_KERNEL(batch_norm_stats_kernel, BatchNormStatsKernelFn)
+DC_DEFINE_KERNEL(batch_norm_apply_kernel, BatchNormApplyKernelFn)
+DC_DEFINE_KERNEL(batch_norm_backward_kernel, BatchNormBackwardKernelFn)
+
+namespace {
+
+void check_channel_tensor(const Tensor& t, int64_t c, const Tensor& x, const char* what,
+                          const char* op) {
+  if (!t.defined()) return;
+  DC_CHECK(t.dim() == 1 && t.size(0) == c && is_floating(t.dtype()), op, ": ", what,
+           " must be a floating 1-D tensor of ", c, " elements (channels of input ", x.str(),
+           "), got ", t.str());
+  DC_CHECK(t.device() == x.device(), op, ": ", what, " ", t.str(), " is on ", t.device(),
+           " but input ", x.str(), " is on ", x.device());
+}
+
+Tensor as_dtype(const Tensor& t, DType d) {
+  if (!t.defined()) return t;
+  return t.dtype() == d ? t.detach().contiguous() : t.detach().to(d);
+}
+
+// Element-wise on a [C] tensor (host loop: C is small next to the input).
+template <typename F>
+Tensor per_channel(const Tensor& t, DType d, F f) {
+  std::vector<double> v = t.to_vector();
+  for (double& e : v) e = f(e);
+  return tensor_from(v, {static_cast<int64_t>(v.size())}, d);
+}
+
+Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       double momentum, double eps, bool relu, const char* op) {
+  DC_CHECK(x.defined(), op, ": undefined input tensor");
+  DC_CHECK(x.dim() >= 2, op, ": expected input of at least 2 dims (N, C, ...), got ", x.str());
+  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
+           ": expected a f32 or f64 input, got ", x.str());
+  const int64_t N = x.size(0), C = x.size(1);
+  const int64_t S = N * C == 0 ? 0 : x.numel() / (N * C);
+  check_channel_tensor(weight, C, x, "weight", op);
+  check_channel_tensor(bias, C, x, "bias", op);
+  check_channel_tensor(running_mean, C, x, "running_mean", op);
+  check_channel_tensor(running_var, C, x, "running_var", op);
+  DC_CHECK(training || (running_mean.defined() && running_var.defined()), op,
+           ": eval mode needs running_mean and running_var, got ",
+           running_mean.defined() ? running_mean.str() : "undefined", " and ",
+           running_var.defined() ? running_var.str() : "undefined");
+  DC_CHECK(!training || N * S > 1, op,
+           ": expected more than 1 value per channel when training, got input ", x.str());
+  DC_CHECK(eps >= 0, op, ": eps must be non-negative, got ", eps);
+
+  const DType dt = x.dtype();
+  const Tensor xc = x.detach().contiguous();
+  const Tensor x3 = xc.as_strided({N, C, S}, {C * S, S, 1}, xc.offset());
+  const Tensor w = as_dtype(weight, dt), b = as_dtype(bias, dt);
+  Tensor mean, invstd;
+  if (training) {
+    mean = empty({C}, dt, x.device());
+    Tensor var = empty({C}, dt, x.device());
+    batch_norm_stats_kernel().get(x.device(), dt)(x3, mean, var);
+    invstd = per_channel(var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+    const double n = static_cast<double>(N * S);
+    if (running_mean.defined()) {
+      NoGradGuard no_grad;
+      copy_into(running_mean, binary_raw(BinaryOp::kAdd, running_mean.detach() * (1 - momentum),
+                                         mean * momentum));
+    }
+    if (running_var.defined()) {
+      NoGradGuard no_grad;
+      copy_into(running_var, binary_raw(BinaryOp::kAdd, running_var.detach() * (1 - momentum),
+                                        var * (momentum * n / (n - 1))));
+    }
+  } else {
+    mean = as_dtype(running_mean, dt);
+    invstd = per_channel(running_var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+  }
+  Tensor y = empty(x.sizes(), dt, x.device());
+  if (y.numel() > 0) {
+    batch_norm_apply_kernel().get(x.device(), dt)(x3, mean, invstd, w, b,
+                                                  y.as_strided({N, C, S}, {C * S, S, 1}, 0), relu);
+  }
+  if (!any_requires_grad({x, weight, bias})) return y;
+  const Tensor sy = relu ? y.detach() : Tensor();
+  const Shape xs = x.sizes();
+  const DType wdt = weight.defined() ? weight.dtype() : dt,
+              bdt = bias.defined() ? bias.dtype() : dt;
+  record_op(op, {x, weight, bias}, {y},
+            [=](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
+              Tensor gy = g[0];
+              if (relu) gy = binary_raw(BinaryOp::kReluGrad, gy, sy);
+              gy = gy.contiguous();
+              Tensor gx = needs[0] ? empty(xs, dt, x3.device()) : Tensor();
+              Tensor gw = needs[1] ? empty({C}, dt, x3.device()) : Tensor();
+              Tensor gb = needs[2] ? empty({C}, dt, x3.device()) : Tensor();
+              const Shape s3{N, C, S}, st3{C * S, S, 1};
+              batch_norm_backward_kernel().get(x3.device(), dt)(
+                  gy.as_strided(s3, st3, gy.offset()), x3, mean, invstd, w, training,
+                  gx.defined() ? gx.as_strided(s3, st3, 0) : Tensor(), gw, gb);
+              if (gw.defined() && wdt != dt) gw = gw.to(wdt);
+              if (gb.defined() && bdt != dt) gb = gb.to(bdt);
+              return std::vector<Tensor>{gx, gw, gb};
+            });
+  return y;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                  Tensor running_var, bool training, double momentum, double eps) {
+  return batch_norm_impl(x, weight, bias, running_mean, running_var, training, momentum, eps, false,
+                         "batch_norm");
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       Tensor running_mean, Tensor running_var, bool training, double momentum,
+                       double eps) {
+  return batch_norm_impl(x, weight, bias, running_mean, running_var, training, momentum, eps, true,
+                         "batch_norm_relu");
+}
+
+}  // namespace dc

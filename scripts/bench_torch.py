@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Times PyTorch on the same named shapes as `densecorr bench ops`, with the same method.
+
+Method (kept identical to ops/bench/bench.cc so the numbers compare): inputs made once; 2 warm-up
+runs; then timed runs until at least 0.5 s has passed or 50 runs were made, and at least 5. A run is
+the forward, plus a backward with a ones gradient for the *_fwdbwd shapes; gradients are dropped
+(set to None) between runs, outside the timed region. Reports median_ms, min_ms and gflops.
+
+usage: scripts/bench_torch.py [--threads N] [--json] [--filter SUBSTR]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+WARMUP = 2
+MIN_RUNS = 5
+MAX_RUNS = 50
+MIN_SECONDS = 0.5
+
+
+def randn(*shape, grad=False):
+    # Fixed seed per tensor: the values do not matter for speed, only that they are not special.
+    return torch.randn(*shape, dtype=torch.float32).requires_grad_(grad)
+
+
+def sgemm(n):
+    a, b = randn(n, n), randn(n, n)
+    return (lambda: [a @ b]), [], 2.0 * n**3
+
+
+def conv(n, cin, cout, hw, k, pad, backward):
+    x = randn(n, cin, hw, hw, grad=backward)
+    w = randn(cout, cin, k, k, grad=backward)
+    b = randn(cout, grad=backward)
+    flops = 2.0 * n * cout * hw * hw * cin * k * k  # output size = input size (stride 1, same pad)
+    if backward:
+        flops *= 3  # forward, grad input, grad weight: one GEMM each
+    return (lambda: [F.conv2d(x, w, b, 1, pad)]), [x, w, b], flops
+
+
+def bn_relu():
+    x = randn(8, 64, 56, 56)
+    weight, bias = randn(64), randn(64)
+    running_mean, running_var = torch.zeros(64), torch.ones(64)
+    return (
+        lambda: [F.relu(F.batch_norm(x, running_mean, running_var, weight, bias, training=True))],
+        [],
+        8.0 * 64 * 56 * 56 * 6,  # same count as the op case in ops/cases/norm_cases.cc
+    )
+
+
+def softmax_ce():
+    logits = randn(8, 1000, grad=True)
+    target = torch.randint(0, 1000, (8,))
+    return (lambda: [F.cross_entropy(logits, target)]), [logits], 8.0 * 1000 * 6
+
+
+def maxpool():
+    x = randn(8, 64, 112, 112)
+    return (lambda: [F.max_pool2d(x, 3, 2, 1)]), [], 8.0 * 64 * 56 * 56 * 9
+
+
+def unary(f):
+    x = randn(8, 64, 56, 56)
+    return (lambda: [f(x)]), [], 0.0
+
+
+def add():
+    a, b = randn(8, 64, 56, 56), randn(8, 64, 56, 56)
+    return (lambda: [a + b]), [], 0.0
+
+
+# name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
+CASES = {
+    "sgemm_512": (lambda: sgemm(512), False),
+    "sgemm_1024": (lambda: sgemm(1024), False),
+    "sgemm_2048": (lambda: sgemm(2048), False),
+    "conv3x3_64x56_b8_fwd": (lambda: conv(8, 64, 64, 56, 3, 1, False), False),
+    "conv3x3_64x56_b8_fwdbwd": (lambda: conv(8, 64, 64, 56, 3, 1, True), True),
+    "conv1x1_256to64x56_b8_fwd": (lambda: conv(8, 256, 64, 56, 1, 0, False), False),
+    "bn_relu_64x56_b8_fwd": (bn_relu, False),
+    "softmax_ce_8x1000_fwdbwd": (softmax_ce, True),
+    "maxpool3x3s2_64x112_b8_fwd": (maxpool, False),
+    "binary/add_perf_8x64x56x56": (add, False),
+    "unary/relu_perf_8x64x56x56": (lambda: unary(torch.relu), False),
+    "reduce/sum_perf_8x64x56x56": (lambda: unary(lambda x: x.sum((0, 2, 3))), False),
+}
+
+
+def bench(name, threads):
+    builder, backward = CASES[name]
+    torch.manual_seed(0)
+    fn, leaves, flops = builder()
+    grad_ones = None
+
+    def one_run():
+        nonlocal grad_ones
+        outs = fn()
+        if backward:
+            if grad_ones is None:
+                grad_ones = [torch.ones_like(o) for o in outs]
+            torch.autograd.backward(outs, grad_ones)
+
+    def clear_grads():
+        for t in leaves:
+            t.grad = None
+
+    # Forward-only cases run without recording a graph, as ours do (their inputs need no grad).
+    with torch.enable_grad() if backward else torch.no_grad():
+        for _ in range(WARMUP):
+            one_run()
+            clear_grads()
+        times = []
+        start = time.perf_counter()
+        while True:
+            t0 = time.perf_counter()
+            one_run()
+            t1 = time.perf_counter()
+            clear_grads()
+            times.append((t1 - t0) * 1e3)
+            if len(times) >= MAX_RUNS:
+                break
+            if len(times) >= MIN_RUNS and time.perf_counter() - start >= MIN_SECONDS:
+                break
+    times.sort()
+    n = len(times)
+    med = times[n // 2] if n % 2 else 0.5 * (times[n // 2 - 1] + times[n // 2])
+    return {
+        "name": name,
+        "median_ms": med,
+        "min_ms": times[0],
+        "gflops": flops / (med * 1e-3) * 1e-9 if flops > 0 else None,
+        "runs": n,
+        "threads": threads,
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--filter", default="", help="only names containing this substring")
+    args = p.parse_args()
+    if args.threads < 1:
+        p.error("--threads must be >= 1")
+    torch.set_num_threads(args.threads)
+    names = [n for n in CASES if args.filter in n]
+    if not names:
+        p.error(f"no case matches --filter '{args.filter}'")
+    if not args.json:
+        print(f"torch {torch.__version__}, threads: {torch.get_num_threads()}")
+        print(f"{'name':40s} {'median ms':>12s} {'min ms':>12s} {'GFLOP/s':>10s} {'runs':>6s}")
+    for name in names:
+        r = bench(name, args.threads)
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            gf = "-" if r["gflops"] is None else f"{r['gflops']:.1f}"
+            print(f"{name:40s} {r['median_ms']:12.3f} {r['min_ms']:12.3f} {gf:>10s} {r['runs']:6d}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

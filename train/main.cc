@@ -1,0 +1,54 @@
+// densecorr: the command-line front end. Dispatches to one file per subcommand; turns user mistakes
+// (UsageError, dc::Error) into one line on stderr and exit status 2, anything else into status 1.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "train/bench_command.h"
+#include "train/cli_args.h"
+#include "train/cnn_demo.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: densecorr <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  bench ops [--threads N] [--json] [--filter SUBSTR] [--all]\n"
+    "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
+    "  train-cnn [--iters N] [--seed S] [--threads N]\n"
+    "      train a small CNN on generated 16x16 shape images; fails if test accuracy <= 90%\n"
+    "  --help\n"
+    "      this message\n";
+
+int dispatch(const std::vector<std::string>& args) {
+  if (args.empty()) throw dc::cli::UsageError("missing command (see densecorr --help)");
+  const std::string& cmd = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "bench") return dc::bench::bench_command(rest);
+  if (cmd == "train-cnn") return dc::demo::cnn_demo_command(rest);
+  throw dc::cli::UsageError("unknown command '" + cmd + "' (see densecorr --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const dc::cli::UsageError& e) {
+    std::cerr << "densecorr: " << e.what() << "\n";
+    return 2;
+  } catch (const dc::Error& e) {
+    std::cerr << "densecorr: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "densecorr: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
