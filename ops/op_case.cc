@@ -42,6 +42,18 @@ InputSpec transposed(InputSpec spec) {
   return spec;
 }
 
+OpCase make_case(const std::string& name, std::vector<InputSpec> inputs,
+                 std::function<std::vector<Tensor>(const std::vector<Tensor>&)> run,
+                 const std::string& torch, unsigned modes) {
+  OpCase c;
+  c.name = name;
+  c.inputs = std::move(inputs);
+  c.run = std::move(run);
+  c.torch = torch;
+  c.modes = modes;
+  return c;
+}
+
 namespace {
 std::vector<OpCase>& registry() {
   static auto* r = new std::vector<OpCase>();

@@ -46,6 +46,11 @@ struct OpCase {
   double flops = 0;            // per forward (or forward+backward when perf_backward), for GFLOP/s
 };
 
+// The common shape of a case: inputs, our call returning every output, the PyTorch expression.
+OpCase make_case(const std::string& name, std::vector<InputSpec> inputs,
+                 std::function<std::vector<Tensor>(const std::vector<Tensor>&)> run,
+                 const std::string& torch, unsigned modes = kOracle | kGrad);
+
 // Registers cases at static-initialization time (from the ops/cases/*.cc files).
 bool register_op_cases(const std::vector<OpCase>& cases);
 const std::vector<OpCase>& all_op_cases();

@@ -9,17 +9,6 @@ namespace {
 using Ts = std::vector<Tensor>;
 using A2 = std::array<int64_t, 2>;
 
-OpCase one(const std::string& name, std::vector<InputSpec> in, std::function<Ts(const Ts&)> run,
-           const std::string& torch, unsigned modes = kOracle | kGrad) {
-  OpCase c;
-  c.name = name;
-  c.inputs = std::move(in);
-  c.run = std::move(run);
-  c.torch = torch;
-  c.modes = modes;
-  return c;
-}
-
 std::vector<OpCase> pool_cases() {
   std::vector<OpCase> cs;
   struct M {
@@ -66,11 +55,11 @@ std::vector<OpCase> pool_cases() {
        "F.max_pool2d(x0, (3, 2), (2, 1), (1, 0))"},
   };
   for (const M& m : ms) {
-    cs.push_back(one(
+    cs.push_back(make_case(
         std::string("max_pool2d/") + m.name, {normal(m.shape)},
         [m](const Ts& x) { return Ts{max_pool2d(x[0], m.k, m.s, m.p, m.d, m.ceil)}; }, m.torch));
   }
-  cs.push_back(one(
+  cs.push_back(make_case(
       "max_pool2d/noncontig", {transposed(normal({2, 2, 6, 5}))},
       [](const Ts& x) {
         return Ts{max_pool2d(x[0], {2, 2})};
@@ -79,7 +68,7 @@ std::vector<OpCase> pool_cases() {
   // Many equal values: the gradient must go to the first maximum of each window, as PyTorch.
   InputSpec ties = integers({1, 2, 6, 6}, 0, 2, DType::f32);
   ties.requires_grad = true;
-  cs.push_back(one(
+  cs.push_back(make_case(
       "max_pool2d/ties", {ties},
       [](const Ts& x) {
         return Ts{max_pool2d(x[0], {3, 3}, {1, 1})};
@@ -130,7 +119,7 @@ std::vector<OpCase> pool_cases() {
        "F.avg_pool2d(x0, (2, 3), (1, 2), (0, 1))"},
   };
   for (const V& v : vs) {
-    cs.push_back(one(
+    cs.push_back(make_case(
         std::string("avg_pool2d/") + v.name, {normal(v.shape)},
         [v](const Ts& x) { return Ts{avg_pool2d(x[0], v.k, v.s, v.p, v.ceil, v.include_pad)}; },
         v.torch));
@@ -148,11 +137,11 @@ std::vector<OpCase> pool_cases() {
       {"upsample_3x2_to_5x4", {2, 3, 2}, {5, 4}, "F.adaptive_avg_pool2d(x0, (5, 4))"},
   };
   for (const Ad& a : as) {
-    cs.push_back(one(
+    cs.push_back(make_case(
         std::string("adaptive_avg_pool2d/") + a.name, {normal(a.shape)},
         [a](const Ts& x) { return Ts{adaptive_avg_pool2d(x[0], a.out)}; }, a.torch));
   }
-  OpCase perf = one(
+  OpCase perf = make_case(
       "maxpool3x3s2_64x112_b8_fwd", {normal({8, 64, 112, 112}, false)},
       [](const Ts& x) {
         return Ts{max_pool2d(x[0], {3, 3}, {2, 2}, {1, 1})};

@@ -8,17 +8,6 @@ namespace {
 
 using Ts = std::vector<Tensor>;
 
-OpCase one(const std::string& name, std::vector<InputSpec> in, std::function<Ts(const Ts&)> run,
-           const std::string& torch, unsigned modes = kOracle | kGrad) {
-  OpCase c;
-  c.name = name;
-  c.inputs = std::move(in);
-  c.run = std::move(run);
-  c.torch = torch;
-  c.modes = modes;
-  return c;
-}
-
 const char* reduction_name(Reduction r) {
   switch (r) {
     case Reduction::kNone:
@@ -51,10 +40,10 @@ std::vector<OpCase> softmax_cases() {
   for (const S& s : ss) {
     const std::string d = std::to_string(s.dim);
     const int64_t dim = s.dim;
-    cs.push_back(one(
+    cs.push_back(make_case(
         std::string("softmax/") + s.name, {s.in},
         [dim](const Ts& x) { return Ts{softmax(x[0], dim)}; }, "torch.softmax(x0, " + d + ")"));
-    cs.push_back(one(
+    cs.push_back(make_case(
         std::string("log_softmax/") + s.name, {s.in},
         [dim](const Ts& x) { return Ts{log_softmax(x[0], dim)}; },
         "torch.log_softmax(x0, " + d + ")"));
@@ -94,7 +83,7 @@ std::vector<OpCase> cross_entropy_cases() {
     const bool weighted = ce.weighted;
     const int64_t ignore = ce.ignore;
     const Reduction red = ce.red;
-    cs.push_back(one(
+    cs.push_back(make_case(
         "cross_entropy/" + ce.name, in,
         [weighted, ignore, red](const Ts& x) {
           return Ts{cross_entropy(x[0], x[1], weighted ? x[2] : Tensor(), ignore, red)};
@@ -103,7 +92,7 @@ std::vector<OpCase> cross_entropy_cases() {
             ", ignore_index=" + std::to_string(ignore) + ", reduction='" + reduction_name(red) +
             "')"));
   }
-  OpCase perf = one(
+  OpCase perf = make_case(
       "softmax_ce_8x1000_fwdbwd", {normal({8, 1000}), integers({8}, 0, 1000)},
       [](const Ts& x) { return Ts{cross_entropy(x[0], x[1])}; }, "F.cross_entropy(x0, x1)", kPerf);
   perf.perf_backward = true;
@@ -156,7 +145,7 @@ std::vector<OpCase> smooth_l1_cases() {
               : red == Reduction::kSum ? l + ".sum()"
                                        : l + ".sum() / " + cnt;
     }
-    OpCase c = one(
+    OpCase c = make_case(
         "smooth_l1_loss/" + s.name, in,
         [beta, masked, red](const Ts& x) {
           return Ts{smooth_l1_loss(x[0], x[1], beta, masked ? x[2] : Tensor(), red)};
