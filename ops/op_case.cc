@@ -54,6 +54,14 @@ OpCase make_case(const std::string& name, std::vector<InputSpec> inputs,
   return c;
 }
 
+OpCase binary_case(const std::string& name, InputSpec a, InputSpec b,
+                   std::function<Tensor(const Tensor&, const Tensor&)> f,
+                   const std::string& torch) {
+  return make_case(
+      name, {std::move(a), std::move(b)},
+      [f](const std::vector<Tensor>& x) { return std::vector<Tensor>{f(x[0], x[1])}; }, torch);
+}
+
 namespace {
 std::vector<OpCase>& registry() {
   static auto* r = new std::vector<OpCase>();

@@ -51,6 +51,10 @@ OpCase make_case(const std::string& name, std::vector<InputSpec> inputs,
                  std::function<std::vector<Tensor>(const std::vector<Tensor>&)> run,
                  const std::string& torch, unsigned modes = kOracle | kGrad);
 
+// A case of a two-input, one-output op (oracle and grad modes).
+OpCase binary_case(const std::string& name, InputSpec a, InputSpec b,
+                   std::function<Tensor(const Tensor&, const Tensor&)> f, const std::string& torch);
+
 // Registers cases at static-initialization time (from the ops/cases/*.cc files).
 bool register_op_cases(const std::vector<OpCase>& cases);
 const std::vector<OpCase>& all_op_cases();

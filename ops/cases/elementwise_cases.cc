@@ -17,17 +17,6 @@ OpCase unary_case(const std::string& name, InputSpec in, std::function<Tensor(co
   return c;
 }
 
-OpCase binary_case(const std::string& name, InputSpec a, InputSpec b,
-                   std::function<Tensor(const Tensor&, const Tensor&)> f,
-                   const std::string& torch) {
-  OpCase c;
-  c.name = name;
-  c.inputs = {std::move(a), std::move(b)};
-  c.run = [f](const Ts& x) { return Ts{f(x[0], x[1])}; };
-  c.torch = torch;
-  return c;
-}
-
 std::vector<OpCase> unary_cases() {
   std::vector<OpCase> cs;
   struct U {
