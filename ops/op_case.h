@@ -37,7 +37,7 @@ struct OpCase {
   std::vector<InputSpec> inputs;
   // Runs our op; returns every output (all floating outputs are differentiated).
   std::function<std::vector<Tensor>(const std::vector<Tensor>&)> run;
-  // PyTorch expression (or block assigning `out`) over x0, x1, ..., torch and F.
+  // PyTorch expression (or block assigning `out`) over x0, x1, ..., torch, F and tv (torchvision).
   std::string torch;
   unsigned modes = kOracle | kGrad;
   double atol = 1e-5, rtol = 1e-4;  // oracle tolerances for f32

@@ -18,6 +18,7 @@ PACKAGES=(
   python3
   python3-numpy
   python3-torch
+  python3-torchvision
 )
 
 missing=()

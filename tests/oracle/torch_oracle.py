@@ -79,6 +79,7 @@ try:
     import numpy as np
     import torch
     import torch.nn.functional as F
+    import torchvision  # the detection ops (roi_align, nms, box_iou) are checked against it
 
     torch.set_num_threads(1)
 except BaseException:  # noqa: B902 -- report anything, including SystemExit from a broken install
@@ -154,7 +155,15 @@ def _build(meta, raw):
 
 
 def _evaluate(expr, inputs, attrs):
-    env = {"torch": torch, "F": F, "np": np, "math": math, "a": attrs, "x": list(inputs)}
+    env = {
+        "torch": torch,
+        "F": F,
+        "tv": torchvision,
+        "np": np,
+        "math": math,
+        "a": attrs,
+        "x": list(inputs),
+    }
     for i, t in enumerate(inputs):
         env["x%d" % i] = t
     try:
