@@ -76,6 +76,17 @@ def add():
     return (lambda: [a + b]), [], 0.0
 
 
+# conv_transpose: DensePose-RCNN's head deconvolution (ops/cases/conv_transpose_cases.cc).
+def conv_transpose(n, cin, cout, hw, k, stride, pad, backward):
+    x = randn(n, cin, hw, hw, grad=backward)
+    w = randn(cin, cout, k, k, grad=backward)
+    b = randn(cout, grad=backward)
+    flops = 2.0 * n * cin * hw * hw * cout * k * k  # every input pixel meets every weight once
+    if backward:
+        flops *= 3  # forward, grad input, grad weight: one GEMM each
+    return (lambda: [F.conv_transpose2d(x, w, b, stride, pad)]), [x, w, b], flops
+
+
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
     "sgemm_512": (lambda: sgemm(512), False),
@@ -90,6 +101,11 @@ CASES = {
     "binary/add_perf_8x64x56x56": (add, False),
     "unary/relu_perf_8x64x56x56": (lambda: unary(torch.relu), False),
     "reduce/sum_perf_8x64x56x56": (lambda: unary(lambda x: x.sum((0, 2, 3))), False),
+    # conv_transpose
+    "conv_transpose4x4s2_512to25x28_b8_fwd": (
+        lambda: conv_transpose(8, 512, 25, 28, 4, 2, 1, False), False),
+    "conv_transpose4x4s2_512to25x28_b8_fwdbwd": (
+        lambda: conv_transpose(8, 512, 25, 28, 4, 2, 1, True), True),
 }
 
 
