@@ -8,7 +8,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "core/thread_pool.h"
 #include "ops/conv_transpose.h"
@@ -97,7 +96,9 @@ void conv_transpose2d_forward_gemm(const Tensor& y, const Tensor& x, const Tenso
                                    const Tensor& bias, const ConvTranspose2dParams& p) {
   const Geometry g(x, w, y, p.groups);
   const int64_t taps = g.kh * g.kw;
-  std::vector<T> col(g.groups * g.kk * g.hw);
+  // Scratch from the aligned allocator, uninitialised: the GEMM overwrites it (beta 0).
+  const Tensor col = empty({g.groups * g.kk * g.hw}, x.dtype());
+  T* pcol = col.data<T>();
   const T* px = x.data<T>();
   const T* pw = w.data<T>();
   const T* pb = bias.defined() ? bias.data<T>() : nullptr;
@@ -106,13 +107,13 @@ void conv_transpose2d_forward_gemm(const Tensor& y, const Tensor& x, const Tenso
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       // col_g [kk, HW] = w_g^T [kk, cg] x_g [cg, HW]; w_g is [cg, kk] row-major.
       gemm(CblasTrans, CblasNoTrans, g.kk, g.hw, g.cg, pw + gr * g.cg * g.kk, g.kk,
-           px + (n * g.cin + gr * g.cg) * g.hw, g.hw, T(0), col.data() + gr * g.kk * g.hw, g.hw);
+           px + (n * g.cin + gr * g.cg) * g.hw, g.hw, T(0), pcol + gr * g.kk * g.hw, g.hw);
     }
     parallel_for(0, g.cout, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         T* plane = py + (n * g.cout + c) * g.ohw;
         std::fill(plane, plane + g.ohw, pb ? pb[c] : T(0));
-        fold_channel<T, true>(plane, col.data() + c * taps * g.hw, g, p);
+        fold_channel<T, true>(plane, pcol + c * taps * g.hw, g, p);
       }
     });
   }
@@ -125,7 +126,9 @@ void conv_transpose2d_backward_gemm(const Tensor& gx, const Tensor& gw, const Te
   const Geometry g(x, w, gy, p.groups);
   const int64_t taps = g.kh * g.kw;
   const bool unfold = gx.defined() || gw.defined();
-  std::vector<T> col(unfold ? g.groups * g.kk * g.hw : 0);
+  // Scratch, fully written by the gather before the GEMMs read it.
+  const Tensor col = empty({unfold ? g.groups * g.kk * g.hw : 0}, x.dtype());
+  T* pcol = col.data<T>();
   const T* px = x.data<T>();
   const T* pw = w.data<T>();
   T* pgy = gy.data<T>();
@@ -137,7 +140,7 @@ void conv_transpose2d_backward_gemm(const Tensor& gx, const Tensor& gw, const Te
     parallel_for(0, g.cout, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
         T* plane = pgy + (n * g.cout + c) * g.ohw;
-        if (unfold) fold_channel<T, false>(plane, col.data() + c * taps * g.hw, g, p);
+        if (unfold) fold_channel<T, false>(plane, pcol + c * taps * g.hw, g, p);
         if (pgb) {
           T s = 0;
           for (int64_t k = 0; k < g.ohw; ++k) s += plane[k];
@@ -146,7 +149,7 @@ void conv_transpose2d_backward_gemm(const Tensor& gx, const Tensor& gw, const Te
       }
     });
     for (int64_t gr = 0; gr < g.groups; ++gr) {
-      const T* colg = col.data() + gr * g.kk * g.hw;
+      const T* colg = pcol + gr * g.kk * g.hw;
       if (pgx) {
         // gx_g [cg, HW] = w_g [cg, kk] col_g [kk, HW]: conv2d of gy with w.
         gemm(CblasNoTrans, CblasNoTrans, g.cg, g.hw, g.kk, pw + gr * g.cg * g.kk, g.kk, colg, g.hw,
