@@ -5,6 +5,10 @@
 // layout once (im2col) and feeds two GEMMs, gx_g = w_g col and gw_g += x_g col^T. The GEMMs run on
 // OpenBLAS's threads (set to the pool size); the scatter and gather run parallel over channels,
 // each channel's rows being disjoint.
+//
+// f32 uses this path too: oneDNN's deconvolution primitive (jit:avx2, reached through reorders to
+// its blocked layouts) took about 1.3x the time of GEMM + col2im on the DensePose head shape
+// (8x512x28x28 -> 25 channels, 4x4, stride 2), its 25 output channels padded to the block size.
 #include <cblas.h>
 
 #include <algorithm>
