@@ -241,7 +241,7 @@ TEST_F(ConfigTest, MappingForScalarAndScalarForMapping) {
   EXPECT_HAS(msg, "map.yaml:2: solver.base_lr: expected double, found a mapping");
   write("scalar.yaml", "seed: 1\nsolver: 5\n");
   msg = error_of("scalar.yaml");
-  EXPECT_HAS(msg, "scalar.yaml:2: 'solver' is a section of keys");
+  EXPECT_HAS(msg, "scalar.yaml:2: 'solver' is a section of keys (like solver.max_iter)");
   EXPECT_HAS(msg, "expected a mapping, found int 5");
   write("list.yaml", "model:\n  backbone: [1, 2]\n");
   EXPECT_HAS(error_of("list.yaml"), "'model.backbone' is a section");

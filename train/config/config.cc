@@ -8,11 +8,6 @@
 namespace dc {
 namespace {
 
-template <typename T>
-constexpr ConfigType type_for() {
-  return static_cast<ConfigType>(ConfigValue(T{}).index());
-}
-
 // The keys as a tree (sections in order of first appearance), for nested YAML output.
 struct YamlTree {
   std::string name;
@@ -75,26 +70,15 @@ size_t Config::index_of(const std::string& key) const {
                     (near.empty() ? std::string() : " (did you mean " + near + "?)"));
 }
 
-template <typename T>
-T Config::get(const std::string& key) const {
+const ConfigValue& Config::typed_value(const std::string& key, ConfigType want) const {
   const size_t i = index_of(key);
-  const ConfigType want = type_for<T>();
   const ConfigType have = schema_->keys()[i].type;
   if (want != have) {
     throw ConfigError("config: key '" + key + "' is " + config_type_name(have) + ", asked for " +
                       config_type_name(want));
   }
-  return std::get<T>(values_[i]);
+  return values_[i];
 }
-
-template bool Config::get<bool>(const std::string&) const;
-template int64_t Config::get<int64_t>(const std::string&) const;
-template double Config::get<double>(const std::string&) const;
-template std::string Config::get<std::string>(const std::string&) const;
-template std::vector<bool> Config::get<std::vector<bool>>(const std::string&) const;
-template std::vector<int64_t> Config::get<std::vector<int64_t>>(const std::string&) const;
-template std::vector<double> Config::get<std::vector<double>>(const std::string&) const;
-template std::vector<std::string> Config::get<std::vector<std::string>>(const std::string&) const;
 
 const ConfigValue& Config::value(const std::string& key) const { return values_[index_of(key)]; }
 

@@ -33,7 +33,9 @@ class Config {
   // that is not in the schema, or whose type is not T, throws ConfigError naming the key (and the
   // closest key, or its real type).
   template <typename T>
-  T get(const std::string& key) const;
+  T get(const std::string& key) const {
+    return std::get<T>(typed_value(key, config_type_of<T>()));
+  }
   bool get_bool(const std::string& key) const { return get<bool>(key); }
   int64_t get_int(const std::string& key) const { return get<int64_t>(key); }
   double get_double(const std::string& key) const { return get<double>(key); }
@@ -68,6 +70,8 @@ class Config {
 
  private:
   size_t index_of(const std::string& key) const;  // throws for keys not in the schema
+  // The value of `key`, checked to be of type `want`.
+  const ConfigValue& typed_value(const std::string& key, ConfigType want) const;
 
   std::shared_ptr<const ConfigSchema> schema_;
   std::vector<ConfigValue> values_;  // parallel to schema_->keys()

@@ -52,6 +52,14 @@ std::string describe(const YAML::Node& node) {
   }
 }
 
+// The first key registered under section `path`, to show what the section holds.
+std::string first_key_in(const ConfigSchema& schema, const std::string& path) {
+  for (const ConfigKey& k : schema.keys()) {
+    if (k.path.compare(0, path.size() + 1, path + ".") == 0) return k.path;
+  }
+  return path;
+}
+
 template <typename T>
 ConfigValue list_of(const std::vector<ConfigValue>& elements) {
   std::vector<T> out;
@@ -196,7 +204,7 @@ class Loader {
         assign_mapping(node, path, src, seen, false);
       } else if (!node.IsNull()) {  // `solver:` with every key commented out is an empty section
         throw ConfigError(src.at(mark) + ": '" + path + "' is a section of keys (like " +
-                          schema.closest(path + ".") + "), expected a mapping, found " +
+                          first_key_in(schema, path) + "), expected a mapping, found " +
                           describe(node));
       }
     } else {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -24,6 +25,31 @@ enum class ConfigType { kBool, kInt, kDouble, kString, kBools, kInts, kDoubles, 
 using ConfigValue =
     std::variant<bool, int64_t, double, std::string, std::vector<bool>, std::vector<int64_t>,
                  std::vector<double>, std::vector<std::string>>;
+
+// The ConfigType whose values are held as T; fails to compile for any other T (int, float, ...).
+template <typename T>
+constexpr ConfigType config_type_of() {
+  if constexpr (std::is_same_v<T, bool>)
+    return ConfigType::kBool;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return ConfigType::kInt;
+  else if constexpr (std::is_same_v<T, double>)
+    return ConfigType::kDouble;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return ConfigType::kString;
+  else if constexpr (std::is_same_v<T, std::vector<bool>>)
+    return ConfigType::kBools;
+  else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+    return ConfigType::kInts;
+  else if constexpr (std::is_same_v<T, std::vector<double>>)
+    return ConfigType::kDoubles;
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return ConfigType::kStrings;
+  else
+    static_assert(sizeof(T) == 0,
+                  "config values are bool, int64_t, double, std::string or a "
+                  "std::vector of one of them");
+}
 
 // "bool", "int", "double", "string", "list of int", ...
 const char* config_type_name(ConfigType t);
