@@ -98,8 +98,7 @@ class Loader {
     try {
       root = YAML::Load(text.str());
     } catch (const YAML::Exception& e) {
-      throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) +
-                        ": malformed YAML: " + e.msg);
+      throw ConfigError(Source{name, true}.at(e.mark) + ": malformed YAML: " + e.msg);
     }
     const Source src{name, true};
     if (root.IsNull()) return;  // an empty file (or only comments) changes nothing
