@@ -27,7 +27,8 @@ void insert(YamlTree& root, const ConfigKey& key, size_t index) {
       if (c.name == part) child = &c;
     }
     if (child == nullptr) {
-      node->children.push_back(YamlTree{part});
+      node->children.emplace_back();
+      node->children.back().name = part;
       child = &node->children.back();
     }
     node = child;
