@@ -9,6 +9,7 @@
 #include "train/bench_command.h"
 #include "train/cli_args.h"
 #include "train/cnn_demo.h"
+#include "train/config_command.h"
 
 namespace {
 
@@ -18,6 +19,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  bench ops [--threads N] [--json] [--filter SUBSTR] [--all]\n"
     "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
+    "  config -c FILE [key=value ...]\n"
+    "      print the resolved config (defaults, _BASE_ files, FILE, overrides) as YAML\n"
     "  train-cnn [--iters N] [--seed S] [--threads N]\n"
     "      train a small CNN on generated 16x16 shape images; fails if test accuracy <= 90%\n"
     "  --help\n"
@@ -32,6 +35,7 @@ int dispatch(const std::vector<std::string>& args) {
     return 0;
   }
   if (cmd == "bench") return dc::bench::bench_command(rest);
+  if (cmd == "config") return dc::cli::config_command(rest);
   if (cmd == "train-cnn") return dc::demo::cnn_demo_command(rest);
   throw dc::cli::UsageError("unknown command '" + cmd + "' (see densecorr --help)");
 }

@@ -1,0 +1,99 @@
+#include "train/config/known_keys.h"
+
+#include <cctype>
+
+namespace dc {
+namespace {
+
+// "cpu", "cuda" (the first GPU) or "cuda:N".
+ConfigConstraint device_string() {
+  ConfigConstraint c;
+  c.text = "cpu, cuda or cuda:N";
+  c.validate = [](const ConfigValue& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    if (s == nullptr) return false;
+    if (*s == "cpu" || *s == "cuda") return true;
+    if (s->size() <= 5 || s->compare(0, 5, "cuda:") != 0) return false;
+    for (size_t i = 5; i < s->size(); ++i) {
+      if (!std::isdigit(static_cast<unsigned char>((*s)[i]))) return false;
+    }
+    return true;
+  };
+  return c;
+}
+
+}  // namespace
+
+void add_run_keys(ConfigSchema& s) {
+  s.add_int("seed", 0, "seed of every random stream of the run (model init, data, augmentation)");
+  s.add_string("out", "output", "run folder: config, metrics, checkpoints and pictures go here");
+  s.add_string("device", "cpu", "where the run computes", device_string());
+  s.add_int("threads", 0, "CPU threads of the compute pool; 0: all cores (or DC_NUM_THREADS)",
+            at_least(0));
+}
+
+void add_solver_keys(ConfigSchema& s) {
+  s.add_int("solver.max_iter", 40000, "number of training iterations", at_least(1));
+  s.add_double("solver.base_lr", 0.001, "learning rate after warmup, before decay", at_least(0));
+  s.add_double("solver.momentum", 0.9, "SGD momentum; Adam's beta1", in_range(0, 1));
+  s.add_double("solver.weight_decay", 0.0001, "L2 weight decay of weights", at_least(0));
+  s.add_double("solver.weight_decay_norm", 0.0,
+               "weight decay of normalization layers' scales and shifts", at_least(0));
+  s.add_double("solver.weight_decay_bias", 0.0001, "weight decay of biases", at_least(0));
+  s.add_string("solver.optimizer", "sgd", "optimizer", one_of({"sgd", "adam", "adamw"}));
+  s.add_string("solver.lr_schedule", "multistep",
+               "LR decay after warmup (step: times gamma every steps[0] iterations; multistep: "
+               "at each of steps; poly; cosine)",
+               one_of({"step", "multistep", "poly", "cosine"}));
+  s.add_double("solver.gamma", 0.1, "decay factor of the step and multistep schedules",
+               in_range(0, 1));
+  s.add_ints("solver.steps", {30000}, "iterations where step/multistep decay the learning rate",
+             at_least(1));
+  s.add_double("solver.poly_power", 0.9, "exponent of the poly schedule", at_least(0));
+  s.add_int("solver.warmup_iters", 1000, "iterations of warmup; 0: none", at_least(0));
+  s.add_double("solver.warmup_factor", 0.001, "learning-rate multiplier at iteration 0",
+               in_range(0, 1));
+  s.add_string("solver.warmup_method", "linear",
+               "warmup ramp: linear (from warmup_factor to 1) or constant (warmup_factor)",
+               one_of({"linear", "constant"}));
+  s.add_double("solver.clip_grad_norm", 0.0, "clip the global gradient L2 norm to this; 0: off",
+               at_least(0));
+  s.add_int("solver.accumulate_steps", 1, "batches whose gradients are summed before each step",
+            at_least(1));
+  s.add_int("solver.checkpoint_period", 5000, "checkpoint every N iterations (and at the end)",
+            at_least(1));
+  s.add_int("solver.eval_period", 0, "evaluate every N iterations; 0: only at the end",
+            at_least(0));
+  s.add_string("solver.nan_policy", "stop",
+               "on a NaN/Inf loss: skip the step, or stop the run with an error",
+               one_of({"skip", "stop"}));
+}
+
+void add_model_keys(ConfigSchema& s) {
+  s.add_string("model.name", "", "registered model to build (set by every system config)");
+  s.add_string("model.weights", "", "checkpoint or converted weights to start from; '': none");
+  s.add_bool("model.allow_partial_weights", false,
+             "accept weights that miss some parameters or have extra ones (fine-tuning)");
+}
+
+void add_data_keys(ConfigSchema& s) {
+  s.add_string("data.train.name", "", "registered training dataset");
+  s.add_string("data.test.name", "", "registered evaluation dataset");
+  s.add_int("data.batch_size", 16, "images per training batch (over all ranks)", at_least(1));
+  s.add_int("data.num_workers", 4, "data-loader worker threads; 0: load in the training thread",
+            at_least(0));
+}
+
+std::shared_ptr<const ConfigSchema> default_schema() {
+  static const std::shared_ptr<const ConfigSchema> schema = [] {
+    auto s = std::make_shared<ConfigSchema>();
+    add_run_keys(*s);
+    add_solver_keys(*s);
+    add_model_keys(*s);
+    add_data_keys(*s);
+    return s;
+  }();
+  return schema;
+}
+
+}  // namespace dc
