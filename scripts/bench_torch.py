@@ -76,6 +76,17 @@ def add():
     return (lambda: [a + b]), [], 0.0
 
 
+# --- optim: fused optimizer updates (ops/cases/optim_update_cases.cc) ---
+def adamw_step(n):
+    # One torch.optim.AdamW step (foreach implementation) of one n-element parameter whose
+    # gradient is set once; the timed run is opt.step() alone, as ours times adam_update_.
+    p = randn(n)
+    p.grad = randn(n)
+    opt = torch.optim.AdamW([p], lr=1e-3, weight_decay=1e-2, foreach=True)
+    opt.step()  # creates the state, so the timed steps do no allocation of it
+    return (lambda: [opt.step()]), [], 0.0
+
+
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
     "sgemm_512": (lambda: sgemm(512), False),
@@ -90,6 +101,8 @@ CASES = {
     "binary/add_perf_8x64x56x56": (add, False),
     "unary/relu_perf_8x64x56x56": (lambda: unary(torch.relu), False),
     "reduce/sum_perf_8x64x56x56": (lambda: unary(lambda x: x.sum((0, 2, 3))), False),
+    # optim
+    "adam_update_25M": (lambda: adamw_step(25 * 1000 * 1000), False),
 }
 
 

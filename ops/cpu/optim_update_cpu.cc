@@ -124,8 +124,8 @@ void adam_cpu(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
   T* v = exp_avg_sq.data<T>();
   T* vmax = max_exp_avg_sq.defined() ? max_exp_avg_sq.data<T>() : nullptr;
   // Adam adds the L2 term only when weight_decay != 0; AdamW always scales by (1 - lr * wd).
-  const Decay decay = h.decoupled ? Decay::kDecoupled
-                                  : (h.weight_decay != 0 ? Decay::kL2 : Decay::kNone);
+  const Decay decay =
+      h.decoupled ? Decay::kDecoupled : (h.weight_decay != 0 ? Decay::kL2 : Decay::kNone);
   parallel_for(0, param.numel(), kGrain, [&](int64_t b, int64_t e) {
     T* vm = vmax ? vmax + b : nullptr;
     switch (decay) {

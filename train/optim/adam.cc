@@ -19,7 +19,6 @@ ParamGroup adam_defaults(const AdamOptions& o) {
   return d;
 }
 
-
 }  // namespace
 
 Adam::Adam(const char* name, bool decoupled, std::vector<ParamGroup> groups,

@@ -6,8 +6,7 @@ namespace dc {
 
 GradAccumulator::GradAccumulator(Optimizer& optimizer, int64_t micro_batches)
     : optimizer_(optimizer), k_(micro_batches) {
-  DC_CHECK(micro_batches >= 1, "GradAccumulator: micro_batches must be >= 1, got ",
-           micro_batches);
+  DC_CHECK(micro_batches >= 1, "GradAccumulator: micro_batches must be >= 1, got ", micro_batches);
 }
 
 bool GradAccumulator::micro_step(const std::function<void()>& before_step) {

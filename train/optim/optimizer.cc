@@ -218,8 +218,7 @@ void Optimizer::load_state_dict(const OptimizerState& s) {
              " but there are ", state.size());
     bool known = false;
     for (const std::string& n : names) known = known || n == rest;
-    DC_CHECK(known, name_, ".", op, ": key '", key, "': ", name_, " keeps no buffer '", rest,
-             "'");
+    DC_CHECK(known, name_, ".", op, ": key '", key, "': ", name_, " keeps no buffer '", rest, "'");
     const Tensor& p = *params[idx];
     DC_CHECK(t.defined() && t.sizes() == p.sizes() && t.dtype() == p.dtype(), name_, ".", op,
              ": key '", key, "' holds ", t.defined() ? t.str() : "an undefined tensor",
