@@ -86,6 +86,16 @@ def conv_transpose(n, cin, cout, hw, k, stride, pad, backward):
         flops *= 3  # forward, grad input, grad weight: one GEMM each
     return (lambda: [F.conv_transpose2d(x, w, b, stride, pad)]), [x, w, b], flops
 
+# --- optim: fused optimizer updates (ops/cases/optim_update_cases.cc) ---
+def adamw_step(n):
+    # One torch.optim.AdamW step (foreach implementation) of one n-element parameter whose
+    # gradient is set once; the timed run is opt.step() alone, as ours times adam_update_.
+    p = randn(n)
+    p.grad = randn(n)
+    opt = torch.optim.AdamW([p], lr=1e-3, weight_decay=1e-2, foreach=True)
+    opt.step()  # creates the state, so the timed steps do no allocation of it
+    return (lambda: [opt.step()]), [], 0.0
+
 
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
@@ -106,6 +116,9 @@ CASES = {
         lambda: conv_transpose(8, 512, 25, 28, 4, 2, 1, False), False),
     "conv_transpose4x4s2_512to25x28_b8_fwdbwd": (
         lambda: conv_transpose(8, 512, 25, 28, 4, 2, 1, True), True),
+
+    # optim
+    "adam_update_25M": (lambda: adamw_step(25 * 1000 * 1000), False),
 }
 
 
