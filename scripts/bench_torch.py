@@ -76,6 +76,14 @@ def add():
     return (lambda: [a + b]), [], 0.0
 
 
+# --- normalization extras / activations / dropout / losses ---
+def group_norm_fwdbwd():
+    x = randn(8, 256, 56, 56, grad=True)
+    weight, bias = randn(256, grad=True), randn(256, grad=True)
+    # Same count as the op case in ops/cases/group_norm_cases.cc.
+    return (lambda: [F.group_norm(x, 32, weight, bias)]), [x, weight, bias], 8.0 * 256 * 56 * 56 * 13
+
+
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
     "sgemm_512": (lambda: sgemm(512), False),
@@ -90,6 +98,8 @@ CASES = {
     "binary/add_perf_8x64x56x56": (add, False),
     "unary/relu_perf_8x64x56x56": (lambda: unary(torch.relu), False),
     "reduce/sum_perf_8x64x56x56": (lambda: unary(lambda x: x.sum((0, 2, 3))), False),
+    # normalization extras / activations / dropout / losses
+    "group_norm_32g_256x56_b8_fwdbwd": (group_norm_fwdbwd, True),
 }
 
 
