@@ -38,8 +38,9 @@ int type_rank(DType t) {
 }
 
 const char* unary_name(UnaryOp op) {
-  static const char* names[] = {"neg",     "exp",  "log",    "sqrt",  "abs", "sign",    "relu",
-                                "sigmoid", "tanh", "square", "clamp", "pow", "pow_grad"};
+  static const char* names[] = {"neg",   "exp",  "log",      "sqrt",      "abs",
+                                "sign",  "relu", "sigmoid",  "tanh",      "square",
+                                "clamp", "pow",  "pow_grad", "leaky_relu"};
   return names[static_cast<int>(op)];
 }
 
@@ -62,7 +63,8 @@ const char* binary_name(BinaryOp op) {
                                 "tanh_backward",
                                 "clamp_backward",
                                 "maximum_backward",
-                                "minimum_backward"};
+                                "minimum_backward",
+                                "leaky_relu_backward"};
   return names[static_cast<int>(op)];
 }
 
@@ -171,6 +173,14 @@ Tensor sigmoid(const Tensor& x) {
 }
 Tensor tanh(const Tensor& x) {
   return unary_with_grad(UnaryOp::kTanh, x, BinaryOp::kTanhGrad, /*save_output=*/true);
+}
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  DC_CHECK(x.defined() && is_floating(x.dtype()), "leaky_relu: expected a floating input, got ",
+           x.defined() ? x.str() : "undefined");
+  // The input is saved, not the output: with a negative slope the output's sign says nothing.
+  return unary_with_grad(UnaryOp::kLeakyRelu, x, BinaryOp::kLeakyReluGrad, /*save_output=*/false,
+                         negative_slope);
 }
 
 Tensor square(const Tensor& x) {

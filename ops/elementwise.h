@@ -19,6 +19,9 @@ Tensor tanh(const Tensor& x);
 Tensor square(const Tensor& x);
 Tensor clamp(const Tensor& x, double min, double max);  // +-inf for a one-sided clamp
 Tensor pow(const Tensor& x, double exponent);
+// As F.leaky_relu: x where x > 0, else negative_slope * x. The gradient is g where x > 0 and
+// g * negative_slope elsewhere (x == 0 included), as PyTorch's.
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 
 // --- binary, broadcasting; the result dtype is the wider of the two ---
 Tensor add(const Tensor& a, const Tensor& b);
@@ -73,6 +76,7 @@ enum class UnaryOp {
   kClamp,
   kPowScalar,
   kPowScalarGrad,  // out = p0 * x^(p0-1), the derivative of pow(x, p0)
+  kLeakyRelu,      // x > 0 ? x : p0 * x
 };
 // Binary kernels, including the fused gradient formulas of the unary ops (a = grad, b = saved).
 enum class BinaryOp {
@@ -89,12 +93,13 @@ enum class BinaryOp {
   kLe,
   kGt,
   kGe,
-  kReluGrad,     // a * (b > 0)
-  kSigmoidGrad,  // a * b * (1 - b), b = sigmoid output
-  kTanhGrad,     // a * (1 - b^2), b = tanh output
-  kClampGrad,    // a * (p0 <= b <= p1)
-  kMaxGrad,      // 1 where a > b, 0.5 where a == b, 0 elsewhere (share of maximum's gradient)
-  kMinGrad,      // 1 where a < b, 0.5 where equal
+  kReluGrad,       // a * (b > 0)
+  kSigmoidGrad,    // a * b * (1 - b), b = sigmoid output
+  kTanhGrad,       // a * (1 - b^2), b = tanh output
+  kClampGrad,      // a * (p0 <= b <= p1)
+  kMaxGrad,        // 1 where a > b, 0.5 where a == b, 0 elsewhere (share of maximum's gradient)
+  kMinGrad,        // 1 where a < b, 0.5 where equal
+  kLeakyReluGrad,  // b > 0 ? a : a * p0, b = leaky_relu input
 };
 // out has the broadcast shape; inputs are already expanded (zero strides) and of out's dtype
 // (comparisons: inputs share a dtype, out is bool).

@@ -9,6 +9,8 @@ namespace dc {
 
 DC_DEFINE_KERNEL(cross_entropy_kernel, CrossEntropyKernelFn)
 DC_DEFINE_KERNEL(cross_entropy_backward_kernel, CrossEntropyBackwardKernelFn)
+DC_DEFINE_KERNEL(bce_with_logits_kernel, BceWithLogitsKernelFn)
+DC_DEFINE_KERNEL(bce_with_logits_backward_kernel, BceWithLogitsBackwardKernelFn)
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight,
                      int64_t ignore_index, Reduction reduction) {
@@ -79,14 +81,86 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
   return y;
 }
 
+namespace {
+
+void check_input_target(const Tensor& input, const Tensor& target, const char* op) {
+  DC_CHECK(input.defined() && target.defined(), op, ": undefined input or target");
+  DC_CHECK(is_floating(input.dtype()) && is_floating(target.dtype()), op,
+           ": expected floating input and target, got ", input.str(), " and ", target.str());
+  DC_CHECK(input.sizes() == target.sizes(), op, ": input ", input.str(), " and target ",
+           target.str(), " must have the same shape");
+}
+
+// Does `t` broadcast to `shape` (NumPy rules, without growing shape)?
+bool broadcasts_to(const Tensor& t, const Shape& shape) {
+  if (t.dim() > static_cast<int64_t>(shape.size())) return false;
+  for (int64_t k = 1; k <= t.dim(); ++k) {
+    const int64_t ts = t.size(-k), s = shape[shape.size() - k];
+    if (ts != s && ts != 1) return false;
+  }
+  return true;
+}
+
+// The shared tail of the elementwise losses: multiplies the elementwise loss `l` (input's shape)
+// by the optional mask, then reduces. kMean divides by the number of contributing elements (the
+// nonzero entries of the mask broadcast to input's shape; 0/0 = NaN when there are none), or by
+// numel without a mask, which is torch's mean.
+Tensor mask_and_reduce(Tensor l, const Tensor& input, const Tensor& mask, Reduction reduction,
+                       const char* op) {
+  if (mask.defined()) {
+    DC_CHECK(mask.dtype() == DType::b8 || is_floating(mask.dtype()), op,
+             ": mask must be bool or floating, got ", mask.str());
+    DC_CHECK(broadcasts_to(mask, input.sizes()), op, ": mask ", mask.str(),
+             " does not broadcast to input ", input.str());
+    const Tensor m = mask.detach().to(l.dtype());
+    l = l * m;
+    if (reduction == Reduction::kMean) {
+      const Tensor mexp = broadcast_to_raw(m, input.sizes(), op);
+      const double count = sum(ne(mexp, scalar_like(mexp, 0))).item<double>();
+      return sum(l) / count;
+    }
+  }
+  switch (reduction) {
+    case Reduction::kNone:
+      return l;
+    case Reduction::kSum:
+      return sum(l);
+    case Reduction::kMean:
+      return mean(l);
+  }
+  DC_FAIL(op, ": unknown reduction");
+}
+
+// The elementwise BCE with logits, differentiable w.r.t. input and target.
+Tensor bce_with_logits_elementwise(const Tensor& input, const Tensor& target,
+                                   const Tensor& pos_weight) {
+  const DType dt = input.dtype();
+  const Tensor x = input.detach().contiguous(), t = target.detach().contiguous();
+  const Tensor pw = !pos_weight.defined()
+                        ? Tensor()
+                        : broadcast_to_raw(pos_weight.detach().to(dt), input.sizes(),
+                                           "binary_cross_entropy_with_logits")
+                              .contiguous();
+  Tensor l = empty(input.sizes(), dt, input.device());
+  if (l.numel() > 0) bce_with_logits_kernel().get(input.device(), dt)(x, t, pw, l);
+  record_op("binary_cross_entropy_with_logits", {input, target}, {l},
+            [x, t, pw](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
+              Tensor gx = needs[0] ? empty_like(x) : Tensor();
+              Tensor gt = needs[1] ? empty_like(t) : Tensor();
+              if (x.numel() > 0) {
+                bce_with_logits_backward_kernel().get(x.device(), x.dtype())(g[0].contiguous(), x,
+                                                                             t, pw, gx, gt);
+              }
+              return std::vector<Tensor>{gx, gt};
+            });
+  return l;
+}
+
+}  // namespace
+
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, double beta, const Tensor& mask,
                       Reduction reduction) {
-  DC_CHECK(input.defined() && target.defined(), "smooth_l1_loss: undefined input or target");
-  DC_CHECK(is_floating(input.dtype()) && is_floating(target.dtype()),
-           "smooth_l1_loss: expected floating input and target, got ", input.str(), " and ",
-           target.str());
-  DC_CHECK(input.sizes() == target.sizes(), "smooth_l1_loss: input ", input.str(), " and target ",
-           target.str(), " must have the same shape");
+  check_input_target(input, target, "smooth_l1_loss");
   DC_CHECK(beta >= 0, "smooth_l1_loss: beta must be non-negative, got ", beta);
   const Tensor d = input - target;
   Tensor l;
@@ -98,39 +172,40 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, double beta, co
     const Tensor ad = abs(d);
     l = where(lt(ad.detach(), scalar_like(ad, beta)), square(d) * (0.5 / beta), ad - 0.5 * beta);
   }
-  if (!mask.defined()) {
-    switch (reduction) {
-      case Reduction::kNone:
-        return l;
-      case Reduction::kSum:
-        return sum(l);
-      case Reduction::kMean:
-        return mean(l);
-    }
-  }
-  DC_CHECK(mask.dtype() == DType::b8 || is_floating(mask.dtype()),
-           "smooth_l1_loss: mask must be bool or floating, got ", mask.str());
-  bool broadcast_ok = mask.dim() <= input.dim();
-  for (int64_t k = 1; broadcast_ok && k <= mask.dim(); ++k) {
-    const int64_t ms = mask.size(-k), is = input.size(-k);
-    broadcast_ok = ms == is || ms == 1;
-  }
-  DC_CHECK(broadcast_ok, "smooth_l1_loss: mask ", mask.str(), " does not broadcast to input ",
-           input.str());
-  const Tensor m = mask.detach().to(l.dtype());
-  l = l * m;
-  switch (reduction) {
-    case Reduction::kNone:
-      return l;
-    case Reduction::kSum:
-      return sum(l);
-    case Reduction::kMean: {
-      const Tensor mexp = broadcast_to_raw(m, input.sizes(), "smooth_l1_loss");
-      const double count = sum(ne(mexp, scalar_like(mexp, 0))).item<double>();
-      return sum(l) / count;
-    }
-  }
-  DC_FAIL("smooth_l1_loss: unknown reduction");
+  return mask_and_reduce(l, input, mask, reduction, "smooth_l1_loss");
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, const Tensor& mask, Reduction reduction) {
+  check_input_target(input, target, "l1_loss");
+  return mask_and_reduce(abs(input - target), input, mask, reduction, "l1_loss");
+}
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, const Tensor& mask,
+                Reduction reduction) {
+  check_input_target(input, target, "mse_loss");
+  return mask_and_reduce(square(input - target), input, mask, reduction, "mse_loss");
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const Tensor& weight, const Tensor& pos_weight,
+                                        const Tensor& mask, Reduction reduction) {
+  const char* op = "binary_cross_entropy_with_logits";
+  check_input_target(input, target, op);
+  DC_CHECK(input.dtype() == DType::f32 || input.dtype() == DType::f64, op,
+           ": expected f32 or f64 input, got ", input.str());
+  DC_CHECK(target.dtype() == input.dtype(), op, ": target ", target.str(),
+           " must have the dtype of input ", input.str());
+  auto check_weight = [&](const Tensor& t, const char* what) {
+    if (!t.defined()) return;
+    DC_CHECK(is_floating(t.dtype()), op, ": ", what, " must be floating, got ", t.str());
+    DC_CHECK(broadcasts_to(t, input.sizes()), op, ": ", what, " ", t.str(),
+             " does not broadcast to input ", input.str());
+  };
+  check_weight(weight, "weight");
+  check_weight(pos_weight, "pos_weight");
+  Tensor l = bce_with_logits_elementwise(input, target, pos_weight);
+  if (weight.defined()) l = l * weight.detach().to(l.dtype());
+  return mask_and_reduce(l, input, mask, reduction, op);
 }
 
 }  // namespace dc

@@ -13,7 +13,7 @@ DC_DEFINE_KERNEL(batch_norm_stats_kernel, BatchNormStatsKernelFn)
 DC_DEFINE_KERNEL(batch_norm_apply_kernel, BatchNormApplyKernelFn)
 DC_DEFINE_KERNEL(batch_norm_backward_kernel, BatchNormBackwardKernelFn)
 
-namespace {
+namespace norm_detail {
 
 void check_channel_tensor(const Tensor& t, int64_t c, const Tensor& x, const char* what,
                           const char* op) {
@@ -29,6 +29,13 @@ Tensor as_dtype(const Tensor& t, DType d) {
   if (!t.defined()) return t;
   return t.dtype() == d ? t.detach().contiguous() : t.detach().to(d);
 }
+
+}  // namespace norm_detail
+
+namespace {
+
+using norm_detail::as_dtype;
+using norm_detail::check_channel_tensor;
 
 // Element-wise on a [C] tensor (host loop: C is small next to the input).
 template <typename F>
@@ -114,6 +121,49 @@ Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias
 }
 
 }  // namespace
+
+Tensor frozen_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                         const Tensor& running_mean, const Tensor& running_var, double eps) {
+  const char* op = "frozen_batch_norm";
+  DC_CHECK(x.defined(), op, ": undefined input tensor");
+  DC_CHECK(x.dim() >= 2, op, ": expected input of at least 2 dims (N, C, ...), got ", x.str());
+  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
+           ": expected a f32 or f64 input, got ", x.str());
+  DC_CHECK(weight.defined() && bias.defined() && running_mean.defined() && running_var.defined(),
+           op, ": weight, bias, running_mean and running_var are all required");
+  const int64_t N = x.size(0), C = x.size(1);
+  const int64_t S = N * C == 0 ? 0 : x.numel() / (N * C);
+  check_channel_tensor(weight, C, x, "weight", op);
+  check_channel_tensor(bias, C, x, "bias", op);
+  check_channel_tensor(running_mean, C, x, "running_mean", op);
+  check_channel_tensor(running_var, C, x, "running_var", op);
+  DC_CHECK(eps >= 0, op, ": eps must be non-negative, got ", eps);
+  // It is eval-mode batch norm: the same apply kernel computes x * (invstd * w) + (b - m * scale),
+  // and the eval backward kernel gives grad_x = grad_y * invstd * w.
+  const DType dt = x.dtype();
+  const Tensor xc = x.detach().contiguous();
+  const Shape s3{N, C, S}, st3{C * S, S, 1};
+  const Tensor x3 = xc.as_strided(s3, st3, xc.offset());
+  const Tensor w = as_dtype(weight, dt), b = as_dtype(bias, dt), mean = as_dtype(running_mean, dt);
+  const Tensor invstd =
+      per_channel(running_var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+  Tensor y = empty(x.sizes(), dt, x.device());
+  if (y.numel() > 0) {
+    batch_norm_apply_kernel().get(x.device(), dt)(x3, mean, invstd, w, b, y.as_strided(s3, st3, 0),
+                                                  false);
+  }
+  const Shape xs = x.sizes();
+  record_op(op, {x}, {y}, [=](const std::vector<Tensor>& g, const std::vector<bool>&) {
+    Tensor gx = empty(xs, dt, x3.device());
+    if (gx.numel() == 0) return std::vector<Tensor>{gx};
+    const Tensor gy = g[0].contiguous();
+    batch_norm_backward_kernel().get(x3.device(), dt)(
+        gy.as_strided(s3, st3, gy.offset()), x3, mean, invstd, w, /*training=*/false,
+        gx.as_strided(s3, st3, 0), Tensor(), Tensor());
+    return std::vector<Tensor>{gx};
+  });
+  return y;
+}
 
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
                   Tensor running_var, bool training, double momentum, double eps) {

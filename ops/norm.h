@@ -1,4 +1,5 @@
-// Batch normalization over dim 1 of an N x C x ... input, as F.batch_norm.
+// Batch normalization over dim 1 of an N x C x ... input, as F.batch_norm, and its frozen form
+// (torchvision's FrozenBatchNorm2d).
 #pragma once
 
 #include "core/tensor.h"
@@ -17,6 +18,13 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias
                        Tensor running_mean, Tensor running_var, bool training,
                        double momentum = 0.1, double eps = 1e-5);
 
+// torchvision.ops.FrozenBatchNorm2d on x [N, C, ...] (f32/f64): with scale = weight *
+// rsqrt(running_var + eps) and shift = bias - running_mean * scale (all four [C], required),
+// y = x * scale + shift. The statistics and the affine are constants (buffers in torchvision): the
+// gradient flows to x only (grad_x = grad_y * scale), never to the four per-channel tensors.
+Tensor frozen_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                         const Tensor& running_mean, const Tensor& running_var, double eps = 1e-5);
+
 // Kernels see x as a contiguous [N, C, S] tensor; per-channel tensors are [C] of x's dtype.
 // Biased batch mean and variance per channel.
 using BatchNormStatsKernelFn = void(const Tensor& x, const Tensor& mean, const Tensor& var);
@@ -33,5 +41,14 @@ using BatchNormBackwardKernelFn = void(const Tensor& grad_y, const Tensor& x, co
 DC_DECLARE_KERNEL(batch_norm_stats_kernel, BatchNormStatsKernelFn)
 DC_DECLARE_KERNEL(batch_norm_apply_kernel, BatchNormApplyKernelFn)
 DC_DECLARE_KERNEL(batch_norm_backward_kernel, BatchNormBackwardKernelFn)
+
+// Shared by the normalization ops (batch, frozen batch, instance, group norm).
+namespace norm_detail {
+// Checks that t, where defined, is a floating [c] tensor on x's device; messages name op and what.
+void check_channel_tensor(const Tensor& t, int64_t c, const Tensor& x, const char* what,
+                          const char* op);
+// A detached contiguous copy (or view) of t in dtype d; undefined stays undefined.
+Tensor as_dtype(const Tensor& t, DType d);
+}  // namespace norm_detail
 
 }  // namespace dc

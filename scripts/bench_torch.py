@@ -96,6 +96,13 @@ def adamw_step(n):
     opt.step()  # creates the state, so the timed steps do no allocation of it
     return (lambda: [opt.step()]), [], 0.0
 
+# --- normalization extras / activations / dropout / losses ---
+def group_norm_fwdbwd():
+    x = randn(8, 256, 56, 56, grad=True)
+    weight, bias = randn(256, grad=True), randn(256, grad=True)
+    # Same count as the op case in ops/cases/group_norm_cases.cc.
+    return (lambda: [F.group_norm(x, 32, weight, bias)]), [x, weight, bias], 8.0 * 256 * 56 * 56 * 13
+
 
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
@@ -119,6 +126,9 @@ CASES = {
 
     # optim
     "adam_update_25M": (lambda: adamw_step(25 * 1000 * 1000), False),
+
+    # normalization extras / activations / dropout / losses
+    "group_norm_32g_256x56_b8_fwdbwd": (group_norm_fwdbwd, True),
 }
 
 

@@ -51,6 +51,31 @@ std::vector<OpCase> unary_cases() {
   cs.push_back(unary_case(
       "unary/pow_scalar_neg_3x4", positive({3, 4}), [](const Tensor& x) { return pow(x, -1.5); },
       "torch.pow(x0, -1.5)"));
+  // leaky_relu: default and custom slopes, a negative slope, non-contiguous input, and exact zeros
+  // (integer-valued input), where the gradient must be g * slope as PyTorch's; finite differences
+  // are undefined at the kink, so that case is oracle-only.
+  struct L {
+    const char* name;
+    InputSpec in;
+    double slope;
+  };
+  const L ls[] = {{"default_3x5", normal({3, 5}), 0.01},
+                  {"slope02_2x3x4", normal({2, 3, 4}), 0.2},
+                  {"slope_neg05_4x3", normal({4, 3}), -0.5},
+                  {"slope15_noncontig_4x3", transposed(normal({4, 3})), 1.5},
+                  {"zeros_3x4", integers({3, 4}, -1, 2, DType::f32), 0.1}};
+  for (const L& l : ls) {
+    const double slope = l.slope;
+    OpCase c = unary_case(
+        std::string("unary/leaky_relu_") + l.name, l.in,
+        [slope](const Tensor& x) { return leaky_relu(x, slope); },
+        "F.leaky_relu(x0, " + std::to_string(slope) + ")");
+    if (l.in.init == InputSpec::Init::kInteger) {
+      c.inputs[0].requires_grad = true;
+      c.modes = kOracle;
+    }
+    cs.push_back(c);
+  }
   return cs;
 }
 

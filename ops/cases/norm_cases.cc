@@ -83,7 +83,49 @@ std::vector<OpCase> norm_cases() {
   return cs;
 }
 
+// frozen_batch_norm: torchvision's FrozenBatchNorm2d itself is the oracle for 4-D inputs (its
+// buffers loaded from the case inputs); other ranks use its formula, which torchvision only
+// applies to 4-D. Only x requires grad: the four per-channel tensors are buffers in torchvision.
+std::vector<OpCase> frozen_bn_cases() {
+  std::vector<OpCase> cs;
+  struct F {
+    std::string name;
+    InputSpec x;
+    double eps;
+  };
+  const F fs[] = {
+      {"4d", normal({2, 3, 4, 5}), 1e-5},
+      {"4d_noncontig", transposed(normal({2, 4, 3, 5})), 1e-5},
+      {"4d_eps01", normal({3, 2, 3, 3}), 0.1},
+      {"2d", normal({6, 4}), 1e-5},
+      {"3d", normal({2, 3, 7}), 1e-3},
+  };
+  for (const F& f : fs) {
+    const int64_t C = f.x.shape[1];
+    const double eps = f.eps;
+    const std::string e = std::to_string(eps), c = std::to_string(C);
+    std::string torch;
+    if (f.x.shape.size() == 4) {
+      torch = "m = tv.ops.FrozenBatchNorm2d(" + c + ", eps=" + e +
+              ")\nm.weight.copy_(x1); m.bias.copy_(x2); m.running_mean.copy_(x3); "
+              "m.running_var.copy_(x4)\nout = m(x0)";
+    } else {
+      const std::string shape = f.x.shape.size() == 2 ? "(1, -1)" : "(1, -1, 1)";
+      torch = "scale = x1 * (x4 + " + e +
+              ").rsqrt(); shift = x2 - x3 * scale; out = x0 * scale.view" + shape +
+              " + shift.view" + shape;
+    }
+    cs.push_back(make_case(
+        "frozen_batch_norm/" + f.name,
+        {f.x, normal({C}, false), normal({C}, false), normal({C}, false), positive({C}, false)},
+        [eps](const Ts& x) { return Ts{frozen_batch_norm(x[0], x[1], x[2], x[3], x[4], eps)}; },
+        torch));
+  }
+  return cs;
+}
+
 DC_OP_CASES(norm_cases());
+DC_OP_CASES(frozen_bn_cases());
 
 }  // namespace
 }  // namespace dc

@@ -94,6 +94,10 @@ void unary_cpu(UnaryOp op, const Tensor& out, const Tensor& in, double p0, doubl
         if (p0 == 2) return map1<T, T>(out, in, [](T x) { return x * x; });
         return map1<T, T>(out, in, [p](T x) { return std::pow(x, p); });
       }
+      case UnaryOp::kLeakyRelu: {
+        const T slope = static_cast<T>(p0);
+        return map1<T, T>(out, in, [slope](T x) { return x > T(0) ? x : x * slope; });
+      }
       case UnaryOp::kPowScalarGrad: {
         const T p = static_cast<T>(p0);
         return map1<T, T>(out, in, [p](T x) { return p == T(0) ? T(0) : p * std::pow(x, p - 1); });
@@ -148,6 +152,8 @@ void binary_cpu(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
         return map2<T, T>(out, a, b, [](T x, T y) { return std::pow(x, y); });
       case BinaryOp::kReluGrad:
         return map2<T, T>(out, a, b, [](T g, T y) { return y > T(0) ? g : T(0); });
+      case BinaryOp::kLeakyReluGrad:
+        return map2<T, T>(out, a, b, [lo](T g, T x) { return x > T(0) ? g : g * lo; });
       case BinaryOp::kSigmoidGrad:
         return map2<T, T>(out, a, b, [](T g, T y) { return g * y * (T(1) - y); });
       case BinaryOp::kTanhGrad:

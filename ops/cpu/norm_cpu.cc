@@ -1,61 +1,17 @@
 // CPU batch-norm kernels. Statistics and backward sums are per channel, one task per channel, in
-// a single pass over the input; the eight independent double accumulators let the compiler
-// vectorize the sums without reassociating (no -ffast-math).
+// a single pass over the input (ops/norm_sums.h).
 #include <algorithm>
 #include <cmath>
 
 #include "core/thread_pool.h"
 #include "ops/norm.h"
+#include "ops/norm_sums.h"
 
 namespace dc {
 namespace {
 
-constexpr int kLanes = 8;
-
-// Adds sum(x) and sum(x^2) over n elements into s and ss.
-template <typename T>
-void sum_and_squares(const T* x, int64_t n, double& s, double& ss) {
-  double a[kLanes] = {}, q[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      const double v = x[i + j];
-      a[j] += v;
-      q[j] += v * v;
-    }
-  }
-  for (; i < n; ++i) {
-    const double v = x[i];
-    a[0] += v;
-    q[0] += v * v;
-  }
-  for (int j = 0; j < kLanes; ++j) {
-    s += a[j];
-    ss += q[j];
-  }
-}
-
-// Adds sum(g) and sum(g * x) over n elements into sg and sgx.
-template <typename T>
-void sum_and_dot(const T* g, const T* x, int64_t n, double& sg, double& sgx) {
-  double a[kLanes] = {}, d[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      const double gv = g[i + j];
-      a[j] += gv;
-      d[j] += gv * static_cast<double>(x[i + j]);
-    }
-  }
-  for (; i < n; ++i) {
-    a[0] += g[i];
-    d[0] += static_cast<double>(g[i]) * x[i];
-  }
-  for (int j = 0; j < kLanes; ++j) {
-    sg += a[j];
-    sgx += d[j];
-  }
-}
+using norm_detail::sum_and_dot;
+using norm_detail::sum_and_squares;
 
 template <typename T>
 void stats_cpu(const Tensor& xt, const Tensor& mean, const Tensor& var) {
