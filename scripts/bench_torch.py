@@ -76,6 +76,13 @@ def add():
     return (lambda: [a + b]), [], 0.0
 
 
+# indexing, sorting and shape ops
+def index_select_fwdbwd():
+    x = randn(100000, 64, grad=True)
+    index = torch.randint(0, 100000, (65536,))
+    return (lambda: [torch.index_select(x, 0, index)]), [x], 0.0
+
+
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
     "sgemm_512": (lambda: sgemm(512), False),
@@ -90,6 +97,8 @@ CASES = {
     "binary/add_perf_8x64x56x56": (add, False),
     "unary/relu_perf_8x64x56x56": (lambda: unary(torch.relu), False),
     "reduce/sum_perf_8x64x56x56": (lambda: unary(lambda x: x.sum((0, 2, 3))), False),
+    # indexing, sorting and shape ops
+    "index_select_dim0_65536of100000x64_fwdbwd": (index_select_fwdbwd, True),
 }
 
 
