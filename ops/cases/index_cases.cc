@@ -32,6 +32,10 @@ std::vector<OpCase> gather_scatter_cases() {
   cs.push_back(make_case(
       "gather/noncontig", {transposed(normal({4, 5})), transposed(integers({4, 3}, 0, 5))},
       [](const Ts& x) { return Ts{gather(x[0], 1, x[1])}; }, "torch.gather(x0, 1, x1)"));
+  // One position with many entries: the kernel splits the entries across threads.
+  cs.push_back(oracle_only(make_case(
+      "gather/1d_large_parallel", {normal({5000}), integers({40000}, 0, 5000)},
+      [](const Ts& x) { return Ts{gather(x[0], 0, x[1])}; }, "torch.gather(x0, 0, x1)")));
   cs.push_back(make_case(
       "gather/empty_index", {normal({3, 5}), integers({3, 0}, 0, 5)},
       [](const Ts& x) { return Ts{gather(x[0], 1, x[1])}; }, "torch.gather(x0, 1, x1)"));

@@ -28,9 +28,11 @@ void check_indices(const int64_t* ip, int64_t n, int64_t size, int64_t dim, cons
 // collapsed, fn(off, t_stride, j) is called for each entry j along dim, where off = offsets of
 // {a, index, b} at p. Positions are split across threads; all entries of one position stay on one
 // thread (the race-freedom scatter_add needs). The loop order follows the memory order of index.
+// With `split_dim` (gather: no two entries write the same place) and fewer positions than
+// threads, the entries along dim are split across threads instead.
 template <typename F>
 void for_each_index_entry(const Tensor& a, const Tensor& index, const Tensor& b, int64_t dim,
-                          F&& fn) {
+                          bool split_dim, F&& fn) {
   Shape reduced = index.sizes();
   const int64_t n = reduced[dim];
   reduced[dim] = 1;
@@ -38,6 +40,18 @@ void for_each_index_entry(const Tensor& a, const Tensor& index, const Tensor& b,
   const int64_t sa = loop.inner_stride(0), si = loop.inner_stride(1), sb = loop.inner_stride(2);
   const int64_t da = a.stride(dim), di = index.stride(dim), db = b.stride(dim);
   const bool dim_inner = std::abs(di) < std::abs(si);
+  if (split_dim && loop.numel() < num_threads()) {
+    loop.run(0, loop.numel(), [&](const std::array<int64_t, 3>& off, int64_t m) {
+      for (int64_t t = 0; t < m; ++t) {
+        parallel_for(0, n, 32768, [&](int64_t jb, int64_t je) {
+          for (int64_t j = jb; j < je; ++j) {
+            fn(off[0] + t * sa + j * da, off[1] + t * si + j * di, off[2] + t * sb + j * db);
+          }
+        });
+      }
+    });
+    return;
+  }
   parallel_for(
       0, loop.numel(), std::max<int64_t>(1, 32768 / std::max<int64_t>(n, 1)),
       [&](int64_t begin, int64_t end) {
@@ -69,11 +83,12 @@ void gather_cpu(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& i
   Shape xst = x.strides();
   xst[dim] = 0;
   const Tensor xv = x.as_strided(index.sizes(), xst, x.offset());
-  for_each_index_entry(out, index, xv, dim, [&](int64_t o, int64_t i, int64_t xo) {
-    const int64_t k = ip[i];
-    if (k < 0 || k >= size) index_out_of_range("gather", k, dim, size);
-    op[o] = xp[xo + k * xs];
-  });
+  for_each_index_entry(out, index, xv, dim, /*split_dim=*/true,
+                       [&](int64_t o, int64_t i, int64_t xo) {
+                         const int64_t k = ip[i];
+                         if (k < 0 || k >= size) index_out_of_range("gather", k, dim, size);
+                         op[o] = xp[xo + k * xs];
+                       });
 }
 
 template <typename T>
@@ -85,11 +100,12 @@ void scatter_add_cpu(const Tensor& out, int64_t dim, const Tensor& index, const 
   Shape ost = out.strides();
   ost[dim] = 0;
   const Tensor ov = out.as_strided(index.sizes(), ost, out.offset());
-  for_each_index_entry(ov, index, src, dim, [&](int64_t o, int64_t i, int64_t s) {
-    const int64_t k = ip[i];
-    if (k < 0 || k >= size) index_out_of_range("scatter_add", k, dim, size);
-    op[o + k * os] += sp[s];
-  });
+  for_each_index_entry(ov, index, src, dim, /*split_dim=*/false,
+                       [&](int64_t o, int64_t i, int64_t s) {
+                         const int64_t k = ip[i];
+                         if (k < 0 || k >= size) index_out_of_range("scatter_add", k, dim, size);
+                         op[o + k * os] += sp[s];
+                       });
 }
 
 // [outer, n, inner] geometry of a contiguous tensor around `dim`.
