@@ -1,6 +1,5 @@
 #include "ops/index.h"
 
-#include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "core/copy.h"
 #include "ops/creation.h"
