@@ -103,6 +103,12 @@ def group_norm_fwdbwd():
     # Same count as the op case in ops/cases/group_norm_cases.cc.
     return (lambda: [F.group_norm(x, 32, weight, bias)]), [x, weight, bias], 8.0 * 256 * 56 * 56 * 13
 
+# indexing, sorting and shape ops
+def index_select_fwdbwd():
+    x = randn(100000, 64, grad=True)
+    index = torch.randint(0, 100000, (65536,))
+    return (lambda: [torch.index_select(x, 0, index)]), [x], 0.0
+
 
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
@@ -129,6 +135,9 @@ CASES = {
 
     # normalization extras / activations / dropout / losses
     "group_norm_32g_256x56_b8_fwdbwd": (group_norm_fwdbwd, True),
+
+    # indexing, sorting and shape ops
+    "index_select_dim0_65536of100000x64_fwdbwd": (index_select_fwdbwd, True),
 }
 
 
