@@ -1,5 +1,6 @@
 #include "ops/grid_sample.h"
 
+#include <cstdint>
 #include <vector>
 
 #include "autograd/node.h"
@@ -28,6 +29,9 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid, GridSampleMode mode,
            " but input ", x.str(), " is on ", x.device());
   DC_CHECK(x.size(2) > 0 && x.size(3) > 0, "grid_sample: expected non-empty spatial dims, got ",
            x.str());
+  // The CPU kernel addresses a plane with 32-bit offsets (they vectorize; 64-bit ones do not).
+  DC_CHECK(x.size(2) * x.size(3) <= INT32_MAX, "grid_sample: input ", x.str(),
+           " has more than 2^31 pixels per plane");
   GridSampleOptions o;
   o.mode = mode;
   o.padding = padding;

@@ -18,84 +18,108 @@
 namespace dc {
 namespace {
 
-// Pixel coordinate of a normalized one, and d(pixel) / d(normalized) (0 where clamped).
-template <typename T>
-inline T source_coord(T g, int64_t size, const GridSampleOptions& o, T* grad) {
-  T v, mult;
-  if (o.align_corners) {
-    mult = static_cast<T>(size - 1) / 2;
-    v = (g + 1) * mult;
-  } else {
-    mult = static_cast<T>(size) / 2;
-    v = (g + 1) * mult - T(0.5);
-  }
-  if (o.padding == GridSamplePadding::kBorder) {
-    const T hi = static_cast<T>(size - 1);
-    // PyTorch treats the border itself as out of bounds for the gradient.
-    if (!(v > 0)) {
-      v = 0;
-      mult = 0;
-    } else if (v >= hi) {
-      v = hi;
-      mult = 0;
-    }
-  }
-  *grad = mult;
-  return v;
-}
-
-// Per output pixel of one row: four corners (offset into an image plane, -1 when outside) and
-// their weights (bilinear), or one corner (nearest); plus what the grid gradient needs.
+// Per output pixel of one row: the four corners (nw, ne, sw, se) as offsets into an image plane
+// (clamped into the plane, so every read is valid), in-bounds masks (1 or 0) and bilinear weights
+// already multiplied by the masks; for kNearest only the first corner is used. Computing a whole
+// row first keeps these loops free of branches (the compiler vectorizes them), and the per-channel
+// loops then only gather and blend.
 template <typename T>
 struct RowCorners {
-  explicit RowCorners(int64_t n) : off(4 * n), w(4 * n), fx(n), fy(n), mx(n), my(n) {}
-  std::vector<int64_t> off;  // [4][n]: nw, ne, sw, se (nearest: only the first)
-  std::vector<T> w;          // [4][n]
+  explicit RowCorners(int64_t n) : off(4 * n), m(4 * n), w(4 * n), fx(n), fy(n), mx(n), my(n) {}
+  std::vector<int32_t> off;  // [4][n]
+  std::vector<T> m, w;       // [4][n]
   std::vector<T> fx, fy;     // fractional parts
-  std::vector<T> mx, my;     // d ix / d gx, d iy / d gy
+  std::vector<T> mx, my;     // d ix / d gx, d iy / d gy (0 where border padding clamped)
 };
 
+// PyTorch's unnormalize + border clamp (GridSamplerKernel.cpp); the border itself counts as
+// clamped for the gradient.
 template <typename T>
-inline int64_t corner_offset(T xf, T yf, int64_t H, int64_t W) {
-  // Tested in floating point first, so huge or NaN coordinates never reach the integer cast.
-  if (!(xf >= 0 && xf <= static_cast<T>(W - 1) && yf >= 0 && yf <= static_cast<T>(H - 1))) {
-    return -1;
-  }
-  return static_cast<int64_t>(yf) * W + static_cast<int64_t>(xf);
+inline T source_coord(T g, T scale, T shift, T hi, bool border, T* grad) {
+  const T v = (g + 1) * scale - shift;
+  // Both branches computed and selected (no control flow, so the row loop vectorizes).
+  T vc = v > 0 ? v : T(0);  // also maps NaN to 0, as PyTorch's maximum
+  vc = vc < hi ? vc : hi;
+  const T dc = ((v > 0) & (v < hi)) ? scale : T(0);
+  *grad = border ? dc : scale;
+  return border ? vc : v;
+}
+
+// An integer-valued coordinate limited to [-1, size] (NaN to -1), so the integer cast is defined.
+template <typename T>
+inline T limit(T c, int64_t size) {
+  c = c > T(-1) ? c : T(-1);
+  return c < static_cast<T>(size) ? c : static_cast<T>(size);
 }
 
 template <typename T>
 void compute_row(const GridSampleOptions& o, const T* grid_row, int64_t Wo, int64_t H, int64_t W,
                  RowCorners<T>& rc) {
+  const T sx = o.align_corners ? static_cast<T>(W - 1) / 2 : static_cast<T>(W) / 2;
+  const T sy = o.align_corners ? static_cast<T>(H - 1) / 2 : static_cast<T>(H) / 2;
+  const T shift = o.align_corners ? T(0) : T(0.5);
+  const T hx = static_cast<T>(W - 1), hy = static_cast<T>(H - 1);
+  const bool border = o.padding == GridSamplePadding::kBorder;
+  const int32_t Wi = static_cast<int32_t>(W);
+  // Restrict-qualified locals: the compiler may then assume the arrays do not alias, and vectorize.
+  int32_t* __restrict off = rc.off.data();
+  T* __restrict m = rc.m.data();
+  T* __restrict w = rc.w.data();
+  T* __restrict fxs = rc.fx.data();
+  T* __restrict fys = rc.fy.data();
+  T* __restrict mxs = rc.mx.data();
+  T* __restrict mys = rc.my.data();
+  if (o.mode == GridSampleMode::kNearest) {
+    for (int64_t j = 0; j < Wo; ++j) {
+      T mx, my;
+      const T xn =
+          limit(std::nearbyint(source_coord(grid_row[2 * j], sx, shift, hx, border, &mx)), W);
+      const T yn =
+          limit(std::nearbyint(source_coord(grid_row[2 * j + 1], sy, shift, hy, border, &my)), H);
+      const T in = (xn >= 0 && xn <= hx && yn >= 0 && yn <= hy) ? T(1) : T(0);
+      const int32_t xi = static_cast<int32_t>(xn > 0 ? (xn < hx ? xn : hx) : T(0));
+      const int32_t yi = static_cast<int32_t>(yn > 0 ? (yn < hy ? yn : hy) : T(0));
+      off[j] = yi * Wi + xi;
+      m[j] = in;
+      w[j] = in;
+    }
+    return;
+  }
   for (int64_t j = 0; j < Wo; ++j) {
     T mx, my;
-    const T ix = source_coord(grid_row[2 * j], W, o, &mx);
-    const T iy = source_coord(grid_row[2 * j + 1], H, o, &my);
-    rc.mx[j] = mx;
-    rc.my[j] = my;
-    if (o.mode == GridSampleMode::kNearest) {
-      rc.off[j] = corner_offset(std::nearbyint(ix), std::nearbyint(iy), H, W);
-      rc.w[j] = 1;
-      continue;
-    }
-    const T x0 = std::floor(ix), y0 = std::floor(iy);
-    const T fx = ix - x0, fy = iy - y0;
-    rc.fx[j] = fx;
-    rc.fy[j] = fy;
-    rc.off[j] = corner_offset(x0, y0, H, W);
-    rc.off[Wo + j] = corner_offset(x0 + 1, y0, H, W);
-    rc.off[2 * Wo + j] = corner_offset(x0, y0 + 1, H, W);
-    rc.off[3 * Wo + j] = corner_offset(x0 + 1, y0 + 1, H, W);
-    rc.w[j] = (1 - fx) * (1 - fy);
-    rc.w[Wo + j] = fx * (1 - fy);
-    rc.w[2 * Wo + j] = (1 - fx) * fy;
-    rc.w[3 * Wo + j] = fx * fy;
+    const T ix = source_coord(grid_row[2 * j], sx, shift, hx, border, &mx);
+    const T iy = source_coord(grid_row[2 * j + 1], sy, shift, hy, border, &my);
+    mxs[j] = mx;
+    mys[j] = my;
+    // Each corner limited separately: limiting x0 first would pull a far-left x0 + 1 inside.
+    const T fl_x = std::floor(ix), fl_y = std::floor(iy);
+    const T x0 = limit(fl_x, W), y0 = limit(fl_y, H);
+    const T x1 = limit(fl_x + 1, W), y1 = limit(fl_y + 1, H);
+    const T fx = ix - fl_x, fy = iy - fl_y;
+    fxs[j] = fx;
+    fys[j] = fy;
+    // `&`, not `&&`: no branches in the loop.
+    const T mx0 = ((x0 >= 0) & (x0 <= hx)) ? T(1) : T(0);
+    const T mx1 = ((x1 >= 0) & (x1 <= hx)) ? T(1) : T(0);
+    const T my0 = ((y0 >= 0) & (y0 <= hy)) ? T(1) : T(0);
+    const T my1 = ((y1 >= 0) & (y1 <= hy)) ? T(1) : T(0);
+    const int32_t cx0 = static_cast<int32_t>(x0 > 0 ? (x0 < hx ? x0 : hx) : T(0));
+    const int32_t cx1 = static_cast<int32_t>(x1 > 0 ? (x1 < hx ? x1 : hx) : T(0));
+    const int32_t cy0 = static_cast<int32_t>(y0 > 0 ? (y0 < hy ? y0 : hy) : T(0));
+    const int32_t cy1 = static_cast<int32_t>(y1 > 0 ? (y1 < hy ? y1 : hy) : T(0));
+    off[j] = cy0 * Wi + cx0;
+    off[Wo + j] = cy0 * Wi + cx1;
+    off[2 * Wo + j] = cy1 * Wi + cx0;
+    off[3 * Wo + j] = cy1 * Wi + cx1;
+    m[j] = mx0 * my0;
+    m[Wo + j] = mx1 * my0;
+    m[2 * Wo + j] = mx0 * my1;
+    m[3 * Wo + j] = mx1 * my1;
+    w[j] = (1 - fx) * (1 - fy) * m[j];
+    w[Wo + j] = fx * (1 - fy) * m[Wo + j];
+    w[2 * Wo + j] = (1 - fx) * fy * m[2 * Wo + j];
+    w[3 * Wo + j] = fx * fy * m[3 * Wo + j];
   }
-}
-
-template <typename T>
-inline T read(const T* plane, int64_t off) {
-  return off >= 0 ? plane[off] : T(0);
 }
 
 template <typename T>
@@ -113,18 +137,19 @@ void grid_sample_cpu(const GridSampleOptions& o, const Tensor& x, const Tensor& 
                  for (int64_t r = b; r < e; ++r) {
                    const int64_t n = r / Ho, i = r % Ho;
                    compute_row(o, gp + r * Wo * 2, Wo, H, W, rc);
-                   const int64_t *o0 = rc.off.data(), *o1 = o0 + Wo, *o2 = o1 + Wo, *o3 = o2 + Wo;
+                   const int32_t *o0 = rc.off.data(), *o1 = o0 + Wo, *o2 = o1 + Wo, *o3 = o2 + Wo;
                    const T *w0 = rc.w.data(), *w1 = w0 + Wo, *w2 = w1 + Wo, *w3 = w2 + Wo;
                    for (int64_t c = 0; c < C; ++c) {
                      const T* plane = xp + (n * C + c) * H * W;
                      T* y = yp + ((n * C + c) * Ho + i) * Wo;
                      if (nearest) {
-                       for (int64_t j = 0; j < Wo; ++j) y[j] = read(plane, o0[j]);
+                       const T* m0 = rc.m.data();
+                       for (int64_t j = 0; j < Wo; ++j) y[j] = m0[j] != 0 ? plane[o0[j]] : T(0);
                        continue;
                      }
                      for (int64_t j = 0; j < Wo; ++j) {
-                       y[j] = w0[j] * read(plane, o0[j]) + w1[j] * read(plane, o1[j]) +
-                              w2[j] * read(plane, o2[j]) + w3[j] * read(plane, o3[j]);
+                       y[j] = w0[j] * plane[o0[j]] + w1[j] * plane[o1[j]] + w2[j] * plane[o2[j]] +
+                              w3[j] * plane[o3[j]];
                      }
                    }
                  }
@@ -153,7 +178,8 @@ void grid_sample_backward_cpu(const GridSampleOptions& o, const Tensor& grad_out
       for (int64_t i = 0; i < Ho; ++i) {
         const int64_t r = n * Ho + i;
         compute_row(o, gp + r * Wo * 2, Wo, H, W, rc);
-        const int64_t *o0 = rc.off.data(), *o1 = o0 + Wo, *o2 = o1 + Wo, *o3 = o2 + Wo;
+        const int32_t *o0 = rc.off.data(), *o1 = o0 + Wo, *o2 = o1 + Wo, *o3 = o2 + Wo;
+        const T *m0 = rc.m.data(), *m1 = m0 + Wo, *m2 = m1 + Wo, *m3 = m2 + Wo;
         const T *w0 = rc.w.data(), *w1 = w0 + Wo, *w2 = w1 + Wo, *w3 = w2 + Wo;
         std::fill(sx.begin(), sx.end(), T(0));
         std::fill(sy.begin(), sy.end(), T(0));
@@ -163,23 +189,24 @@ void grid_sample_backward_cpu(const GridSampleOptions& o, const Tensor& grad_out
             T* plane = gxp + (n * C + c) * H * W;
             if (nearest) {
               for (int64_t j = 0; j < Wo; ++j) {
-                if (o0[j] >= 0) plane[o0[j]] += go[j];
+                if (m0[j] != 0) plane[o0[j]] += go[j];
               }
             } else {
               for (int64_t j = 0; j < Wo; ++j) {
                 const T gv = go[j];
-                if (o0[j] >= 0) plane[o0[j]] += w0[j] * gv;
-                if (o1[j] >= 0) plane[o1[j]] += w1[j] * gv;
-                if (o2[j] >= 0) plane[o2[j]] += w2[j] * gv;
-                if (o3[j] >= 0) plane[o3[j]] += w3[j] * gv;
+                // Outside corners have weight 0 and a clamped offset: they add 0 to a valid cell.
+                plane[o0[j]] += w0[j] * gv;
+                plane[o1[j]] += w1[j] * gv;
+                plane[o2[j]] += w2[j] * gv;
+                plane[o3[j]] += w3[j] * gv;
               }
             }
           }
           if (want_gg) {
             const T* plane = xp + (n * C + c) * H * W;
             for (int64_t j = 0; j < Wo; ++j) {
-              const T nw = read(plane, o0[j]), ne = read(plane, o1[j]);
-              const T sw = read(plane, o2[j]), se = read(plane, o3[j]);
+              const T nw = m0[j] * plane[o0[j]], ne = m1[j] * plane[o1[j]];
+              const T sw = m2[j] * plane[o2[j]], se = m3[j] * plane[o3[j]];
               const T fx = rc.fx[j], fy = rc.fy[j], gv = go[j];
               sx[j] += ((ne - nw) * (1 - fy) + (se - sw) * fy) * gv;
               sy[j] += ((sw - nw) * (1 - fx) + (se - ne) * fx) * gv;
