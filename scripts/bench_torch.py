@@ -109,6 +109,63 @@ def index_select_fwdbwd():
     index = torch.randint(0, 100000, (65536,))
     return (lambda: [torch.index_select(x, 0, index)]), [x], 0.0
 
+# --- warp (grid_sample, uv_splat, upsampling); shapes as in ops/cases/{grid_sample,uv_splat,upsample}_cases.cc
+
+
+def grid_sample_bilinear(backward):
+    x = randn(8, 3, 256, 256, grad=backward)
+    grid = (torch.rand(8, 256, 256, 2) * 2.2 - 1.1).requires_grad_(backward)
+    outputs = 8.0 * 3 * 256 * 256
+    flops = outputs * (8 + 32) if backward else outputs * 8
+    return (
+        lambda: [F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)],
+        [x, grid] if backward else [],
+        flops,
+    )
+
+
+def uv_splat_torch(values, uv, part, K, H, W):
+    """The UV splat written with torch ops as a user would: 4 corners, index_add_ into a flattened
+    atlas (the same function is the oracle of ops/cases/uv_splat_cases.cc)."""
+    N, C, P = values.shape
+    x = uv[..., 0] * (W - 1)
+    y = uv[..., 1] * (H - 1)
+    x0, y0 = torch.floor(x), torch.floor(y)
+    fx, fy = x - x0, y - y0
+    atlas = values.new_zeros(N * K * H * W, C)
+    weight = values.new_zeros(N * K * H * W)
+    src = values.transpose(1, 2)
+    n = torch.arange(N).view(N, 1).expand(N, P)
+    for dx, dy, w in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                      (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        cx, cy = x0 + dx, y0 + dy
+        m = (part >= 0) & (cx >= 0) & (cx <= W - 1) & (cy >= 0) & (cy <= H - 1)
+        idx = ((n * K + part) * H + cy.long()) * W + cx.long()
+        atlas.index_add_(0, idx[m], src[m] * w[m].unsqueeze(-1))
+        weight.index_add_(0, idx[m], w[m])
+    return atlas.view(N, K, H, W, C).permute(0, 1, 4, 2, 3), weight.view(N, K, H, W)
+
+
+def uv_splat(backward):
+    values = randn(8, 3, 65536, grad=backward)
+    uv = torch.rand(8, 65536, 2).requires_grad_(backward)
+    part = torch.randint(-1, 24, (8, 65536))
+    pc = 8.0 * 65536 * 4 * 4
+    return (
+        lambda: list(uv_splat_torch(values, uv, part, 24, 256, 256)),
+        [values, uv] if backward else [],
+        pc * 8 if backward else pc * 2,
+    )
+
+
+def upsample_bilinear_x8():
+    x = randn(8, 25, 56, 56, grad=True)
+    return (
+        lambda: [F.interpolate(x, size=(448, 448), mode="bilinear", align_corners=False)],
+        [x],
+        12.0 * 8 * 25 * 448 * 448,
+    )
+
 
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
@@ -138,6 +195,13 @@ CASES = {
 
     # indexing, sorting and shape ops
     "index_select_dim0_65536of100000x64_fwdbwd": (index_select_fwdbwd, True),
+
+    # warp
+    "grid_sample_bilinear_8x3x256x256_fwd": (lambda: grid_sample_bilinear(False), False),
+    "grid_sample_bilinear_8x3x256x256_fwdbwd": (lambda: grid_sample_bilinear(True), True),
+    "uv_splat_8x3x256x256_to_24x256x256_fwd": (lambda: uv_splat(False), False),
+    "uv_splat_8x3x256x256_to_24x256x256_fwdbwd": (lambda: uv_splat(True), True),
+    "upsample_bilinear_x8_8x25x56x56_fwdbwd": (upsample_bilinear_x8, True),
 }
 
 
