@@ -19,6 +19,7 @@ PACKAGES=(
   python3-numpy
   python3-torch
   python3-torchvision
+  python3-h5py
 )
 
 missing=()
