@@ -134,6 +134,8 @@ std::vector<OpCase> roi_align_cases() {
       {"scale16_adaptive", {2, 2, 8, 9}, 6, 0, 2, {0, 90, 8, 50}, {3, 2}, 1.0 / 16, 0, false},
       {"scale16_aligned_sr2", {2, 2, 8, 9}, 6, 0, 2, {-8, 100, 4, 60}, {2, 5}, 1.0 / 16, 2, true},
       {"batch_index_1", {2, 3, 10, 11}, 4, 1, 2, {0, 30, 3, 12}, {3, 3}, 0.25, 2, true},
+      // 70 channels: one full block of 64 plus a remainder, vector groups of 8 plus a tail.
+      {"channels_70", {2, 70, 5, 6}, 5, 0, 2, {-4, 20, 2, 12}, {2, 3}, 0.25, 2, true},
       {"scale1_three_images", {3, 2, 9, 10}, 8, 0, 3, {-2, 8, 0.5, 5}, {2, 3}, 1.0, 2, false},
   };
   std::vector<OpCase> out;
