@@ -136,6 +136,7 @@ std::vector<OpCase> roi_align_cases() {
       {"batch_index_1", {2, 3, 10, 11}, 4, 1, 2, {0, 30, 3, 12}, {3, 3}, 0.25, 2, true},
       // 70 channels: one full block of 64 plus a remainder, vector groups of 8 plus a tail.
       {"channels_70", {2, 70, 5, 6}, 5, 0, 2, {-4, 20, 2, 12}, {2, 3}, 0.25, 2, true},
+      {"no_rois", {2, 3, 6, 7}, 0, 0, 2, {0, 20, 2, 10}, {2, 2}, 0.25, 2, true},
       {"scale1_three_images", {3, 2, 9, 10}, 8, 0, 3, {-2, 8, 0.5, 5}, {2, 3}, 1.0, 2, false},
   };
   std::vector<OpCase> out;
