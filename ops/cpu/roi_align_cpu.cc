@@ -155,8 +155,10 @@ void roi_align_cpu(const RoiAlignParams& p, const Tensor& x, const Tensor& rois,
                    const Tensor& out) {
   const int64_t K = rois.size(0), N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t bins = p.pooled_h * p.pooled_w, plane = H * W;
-  std::vector<T> xt(N * plane * C);  // [N, H, W, C]
-  transpose_planes(x.data<T>(), xt.data(), N, C, plane);
+  // Uninitialized (empty, not a zero-filled vector): the transpose writes every element.
+  const Tensor xt_t = empty({N, H, W, C}, x.dtype());
+  T* xt = xt_t.data<T>();
+  transpose_planes(x.data<T>(), xt, N, C, plane);
   const T* rp = rois.data<T>();
   T* yp = out.data<T>();
   const int64_t cblock = 64, nblocks = (C + cblock - 1) / cblock;
@@ -178,7 +180,7 @@ void roi_align_cpu(const RoiAlignParams& p, const Tensor& x, const Tensor& rois,
       const T count = static_cast<T>(std::max<int64_t>(g.grid_h * g.grid_w, 1));
       std::fill(acc.begin(), acc.end(), T(0));
       if (!taps.empty()) {
-        const T* src = xt.data() + g.batch * plane * C + c0;
+        const T* src = xt + g.batch * plane * C + c0;
         const Tap<T>* t = taps.data();
         for (int64_t bin = 0; bin < bins; ++bin) {
           T* a = acc.data() + bin * nc;
@@ -208,7 +210,9 @@ void roi_align_backward_cpu(const RoiAlignParams& p, const Tensor& grad_out, con
   const int64_t bins = p.pooled_h * p.pooled_w, plane = H * W;
   const T* gp = grad_out.data<T>();
   const T* rp = rois.data<T>();
-  std::vector<T> gt(N * plane * C);  // [N, H, W, C]
+  // Each task zeroes its own channels of this channels-last gradient.
+  const Tensor gt_t = empty({N, H, W, C}, grad_x.dtype());
+  T* gt = gt_t.data<T>();
   const int64_t groups = (C + kLanes - 1) / kLanes;
   parallel_for(0, groups, 1, [&](int64_t gb, int64_t ge) {
     const int64_t c0 = gb * kLanes, nc = std::min(C, ge * kLanes) - c0;
@@ -225,7 +229,7 @@ void roi_align_backward_cpu(const RoiAlignParams& p, const Tensor& grad_out, con
       }
       const int64_t samples = g.grid_h * g.grid_w;
       const T count = static_cast<T>(g.grid_h * g.grid_w);
-      T* dst = gt.data() + g.batch * plane * C + c0;
+      T* dst = gt + g.batch * plane * C + c0;
       const Tap<T>* t = taps.data();
       for (int64_t bin = 0; bin < bins; ++bin) {
         const T* gbin = go.data() + bin * nc;
@@ -239,7 +243,7 @@ void roi_align_backward_cpu(const RoiAlignParams& p, const Tensor& grad_out, con
       }
     }
   });
-  transpose_planes(gt.data(), grad_x.data<T>(), N, plane, C);
+  transpose_planes(gt, grad_x.data<T>(), N, plane, C);
 }
 
 DC_REGISTER_KERNEL(roi_align_kernel, CPU, f32, &roi_align_cpu<float>);
