@@ -167,6 +167,35 @@ def upsample_bilinear_x8():
     )
 
 
+# --- detection (roi_align, nms): same shapes as ops/cases/roi_align_cases.cc, boxes_cases.cc ---
+def roi_align_bench(backward):
+    import torchvision
+
+    # One image: 256 x 200 x 272 (stride 4 of an 800 x 1088 image), 512 rois inside the image.
+    x = randn(1, 256, 200, 272, grad=backward)
+    u = torch.rand(512, 4)
+    x1, y1 = u[:, 0] * 800.0, u[:, 1] * 500.0
+    x2, y2 = x1 + (u[:, 2] * 256.0 + 16.0), y1 + (u[:, 3] * 256.0 + 16.0)
+    rois = torch.stack([torch.zeros(512), x1, y1, x2, y2], 1)
+    flops = 512.0 * 256 * 196 * 32 * (2 if backward else 1)
+    return (
+        lambda: [torchvision.ops.roi_align(x, rois, (14, 14), 0.25, 2, True)],
+        [x] if backward else [],
+        flops,
+    )
+
+
+def nms_bench():
+    import torchvision
+
+    u = torch.rand(2000, 4)
+    x1, y1 = u[:, 0] * 900.0, u[:, 1] * 650.0
+    x2, y2 = x1 + (u[:, 2] * 180.0 + 8.0), y1 + (u[:, 3] * 140.0 + 8.0)
+    boxes = torch.stack([x1, y1, x2, y2], 1)
+    scores = torch.rand(2000)
+    return (lambda: [torchvision.ops.nms(boxes, scores, 0.7)]), [], 0.0
+
+
 # name -> (builder, backward?) ; names match the op cases registered in ops/cases/.
 CASES = {
     "sgemm_512": (lambda: sgemm(512), False),
@@ -202,6 +231,10 @@ CASES = {
     "uv_splat_8x3x256x256_to_24x256x256_fwd": (lambda: uv_splat(False), False),
     "uv_splat_8x3x256x256_to_24x256x256_fwdbwd": (lambda: uv_splat(True), True),
     "upsample_bilinear_x8_8x25x56x56_fwdbwd": (upsample_bilinear_x8, True),
+    # detection
+    "roi_align_512x14x14_from_256x200x272_fwd": (lambda: roi_align_bench(False), False),
+    "roi_align_512x14x14_from_256x200x272_fwdbwd": (lambda: roi_align_bench(True), True),
+    "nms_2000": (nms_bench, False),
 }
 
 
