@@ -61,6 +61,9 @@ void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, co
   // Per image n: order[n * P + ...] lists its points chart by chart; chart k's points are
   // order[n * P + start[n * (K + 1) + k] ... start[n * (K + 1) + k + 1]).
   std::vector<int64_t> start(N * (K + 1)), order(N * P);
+  // The first bad part index of each image; reported after the loop, in image order, so the error
+  // names the same point whatever the thread timing.
+  std::vector<int64_t> first_bad(N, -1);
   parallel_for(0, N, 1, [&](int64_t b, int64_t e) {
     for (int64_t n = b; n < e; ++n) {
       const int64_t* pn = pp + n * P;
@@ -68,10 +71,13 @@ void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, co
       std::fill(st, st + K + 1, 0);
       for (int64_t p = 0; p < P; ++p) {
         const int64_t k = pn[p];
-        DC_CHECK(k >= -1 && k < K, "uv_splat: part[", n, ", ", p, "] = ", k,
-                 " is outside [-1, K) with K = ", K, " (-1 skips a point)");
+        if (k < -1 || k >= K) {
+          first_bad[n] = p;
+          break;
+        }
         if (k >= 0) ++st[k + 1];
       }
+      if (first_bad[n] >= 0) continue;
       for (int64_t k = 0; k < K; ++k) st[k + 1] += st[k];
       std::vector<int64_t> next(st, st + K);
       int64_t* on = order.data() + n * P;
@@ -80,6 +86,11 @@ void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, co
       }
     }
   });
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t p = first_bad[n];
+    DC_CHECK(p < 0, "uv_splat: part[", n, ", ", p, "] = ", p < 0 ? 0 : pp[n * P + p],
+             " is outside [-1, K) with K = ", K, " (-1 skips a point)");
+  }
   parallel_for(0, N * K, 1, [&](int64_t b, int64_t e) {
     Corners<T> cr;
     for (int64_t t = b; t < e; ++t) {

@@ -24,6 +24,15 @@ TEST(Tensor, EmptyIsContiguousAndAligned) {
   EXPECT_EQ(t.numel(), 15);
 }
 
+TEST(Tensor, ZeroElementTensorsAreContiguousWhateverTheirStrides) {
+  // As PyTorch: a tensor with no elements has nothing to lay out (the HDF5 reader relies on it).
+  Tensor t = empty({4, 0});
+  EXPECT_TRUE(t.is_contiguous());
+  EXPECT_TRUE(t.as_strided({4, 0}, {1, 1}, 0).is_contiguous());
+  EXPECT_TRUE(t.as_strided({0, 3}, {1, 7}, 0).is_contiguous());
+  EXPECT_FALSE(empty({4, 3}).transpose(0, 1).is_contiguous());
+}
+
 TEST(Tensor, ViewsShareStorage) {
   Tensor x = iota({3, 4});
   Tensor views[] = {x.transpose(0, 1), x.slice(1, 1, 3),  x.select(0, 2),   x.view({4, 3}),
