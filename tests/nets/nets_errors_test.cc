@@ -1,0 +1,94 @@
+// Bad inputs to modules, layers, backbones and the registry throw dc::Error naming the culprit.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "nets/basic_layers.h"
+#include "nets/batch_norm.h"
+#include "nets/conv.h"
+#include "nets/linear.h"
+#include "nets/registry.h"
+#include "nets/resnet.h"
+#include "nets/sequential.h"
+#include "ops/creation.h"
+
+namespace dc {
+namespace {
+
+// Runs f, expects a dc::Error whose message contains every one of `parts`.
+template <typename F>
+void expect_error(F&& f, std::initializer_list<std::string> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "expected dc::Error";
+  } catch (const Error& e) {
+    for (const std::string& p : parts) {
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
+          << "message \"" << e.what() << "\" lacks \"" << p << "\"";
+    }
+  }
+}
+
+TEST(NetsErrorsTest, UnknownModelListsNamesAndClosest) {
+  expect_error([] { build_model("resnet5O"); },
+               {"unknown model \"resnet5O\"", "did you mean \"resnet50\"", "resnet18", "vgg19"});
+}
+
+TEST(NetsErrorsTest, DuplicateRegistration) {
+  expect_error(
+      [] {
+        register_model("resnet18", [](const ModelOptions&, Generator&) { return ModulePtr(); });
+      },
+      {"resnet18", "already registered"});
+}
+
+TEST(NetsErrorsTest, BasicBlockRefusesDilation) {
+  ResNetOptions o;
+  o.replace_stride_with_dilation = {false, true, true};
+  expect_error([&] { make_resnet(18, o); }, {"BasicBlock", "dilation"});
+  expect_error([] { make_resnet(42); }, {"make_resnet", "42", "18, 34, 50 or 101"});
+}
+
+TEST(NetsErrorsTest, LoadStateDictMismatch) {
+  Linear a(3, 2), b(3, 4);
+  expect_error([&] { a.load_state_dict(b.state_dict()); }, {"weight", "[2, 3]", "[4, 3]"});
+  NamedTensors partial{{"weight", zeros({2, 3})}, {"extra", zeros({1})}};
+  expect_error([&] { a.load_state_dict(partial); }, {"missing: [bias]", "unexpected: [extra]"});
+  const double before = a.weight.to_vector()[0];
+  a.load_state_dict({{"weight", zeros({2, 3})}}, /*strict=*/false);
+  EXPECT_NE(before, a.weight.to_vector()[0]);
+  EXPECT_EQ(a.weight.to_vector()[0], 0.0);
+}
+
+TEST(NetsErrorsTest, BadLayerArguments) {
+  expect_error(
+      [] {
+        Conv2d(3, 4, {3, 3}, Conv2dOptions{{1, 1}, {0, 0}, {1, 1}, 2});
+      },
+      {"Conv2d", "divisible by groups=2"});
+  expect_error([] { Linear(0, 3); }, {"Linear", "positive"});
+  expect_error([] { Dropout(1.0); }, {"Dropout", "[0, 1)"});
+  expect_error([] { BatchNorm2d(0); }, {"BatchNorm2d", "positive"});
+  BatchNorm2d bn(4);
+  expect_error([&] { bn.forward(zeros({2, 3, 4, 4})); }, {"BatchNorm2d", "3 channels", "4"});
+  expect_error([&] { bn.forward(zeros({2, 4})); }, {"BatchNorm2d", "4-D", "[2, 4]"});
+  expect_error([&] { bn.forward(zeros({1, 4, 1, 1})); }, {"more than 1 value per channel"});
+  Sequential s;
+  expect_error([&] { s.at(0); }, {"Sequential", "index 0"});
+}
+
+TEST(NetsErrorsTest, BadInputsAndDevices) {
+  auto m = build_model("resnet18");
+  expect_error(
+      [&] {
+        m->forward(zeros({1, 1, 32, 32}));
+      },
+      {"ResNet", "[N, 3, H, W]", "[1, 1, 32, 32]"});
+  expect_error([&] { m->to(Device{DeviceType::CUDA, 0}); }, {"to(cuda:0)", "only the CPU"});
+  expect_error([&] { m->submodule("layer1.9"); }, {"layer1.9", "no child \"9\""});
+  ReLU r;
+  expect_error([&] { r.forward_multi(Tensor()); }, {});
+}
+
+}  // namespace
+}  // namespace dc
