@@ -7,6 +7,7 @@
 #include "nets/batch_norm.h"
 #include "nets/conv.h"
 #include "nets/linear.h"
+#include "nets/norm_layers.h"
 #include "nets/registry.h"
 #include "nets/resnet.h"
 #include "nets/sequential.h"
@@ -88,6 +89,33 @@ TEST(NetsErrorsTest, BadInputsAndDevices) {
   expect_error([&] { m->submodule("layer1.9"); }, {"layer1.9", "no child \"9\""});
   ReLU r;
   expect_error([&] { r.forward_multi(Tensor()); }, {});
+}
+
+TEST(NetsErrorsTest, NormLayersRejectBadConstruction) {
+  expect_error([] { FrozenBatchNorm2d(0); }, {"FrozenBatchNorm2d", "num_features", "0"});
+  expect_error([] { GroupNorm(4, 6); }, {"GroupNorm", "num_groups=4", "num_channels=6"});
+  expect_error(
+      [] {
+        InstanceNorm2d(3, InstanceNorm2dOptions{1e-5, 2.0});
+      },
+      {"InstanceNorm2d", "momentum=2"});
+}
+
+TEST(NetsErrorsTest, NormLayersRejectBadInput) {
+  expect_error(
+      [] {
+        FrozenBatchNorm2d(3).forward(zeros({1, 4, 2, 2}));
+      },
+      {"FrozenBatchNorm2d", "[1, 4, 2, 2]", "num_features=3"});
+  expect_error([] { FrozenBatchNorm2d(3).forward(zeros({3, 2})); }, {"FrozenBatchNorm2d", "4-D"});
+  expect_error([] { GroupNorm(2, 4).forward(zeros({1, 6, 2})); }, {"GroupNorm", "[N, 4, ...]"});
+  expect_error([] { InstanceNorm2d(2).forward(zeros({1, 2, 2})); }, {"InstanceNorm2d", "4-D"});
+  // Instance statistics of a single value are undefined (PyTorch refuses too).
+  expect_error(
+      [] {
+        InstanceNorm2d(2).forward(zeros({1, 2, 1, 1}));
+      },
+      {"InstanceNorm2d", "more than 1 spatial element"});
 }
 
 }  // namespace
