@@ -7,13 +7,6 @@
 
 namespace dc {
 
-const Tensor* find_tensor(const NamedTensors& tensors, const std::string& name) {
-  for (const auto& [key, t] : tensors) {
-    if (key == name) return &t;
-  }
-  return nullptr;
-}
-
 Tensor Module::forward(const Tensor& x) {
   DC_FAIL(type_name_, ": forward(Tensor) is not implemented for this module (input ", x.str(), ")");
 }

@@ -20,15 +20,15 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/h5_tensor_file.h"
 #include "core/tensor.h"
 
 namespace dc {
 
-// An ordered list of (name, tensor), like PyTorch's OrderedDict state dicts.
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
-// The tensor named `name`, or nullptr.
-const Tensor* find_tensor(const NamedTensors& tensors, const std::string& name);
+// An ordered list of (name, tensor), like PyTorch's OrderedDict state dicts: the same type as
+// core's TensorMap, so state dicts go to and from HDF5 files as they are. find_tensor(tensors,
+// name) (core/h5_tensor_file.h) looks an entry up.
+using NamedTensors = TensorMap;
 
 class Module {
  public:
