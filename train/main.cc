@@ -10,6 +10,7 @@
 #include "train/cli_args.h"
 #include "train/cnn_demo.h"
 #include "train/config_command.h"
+#include "train/forward_command.h"
 
 namespace {
 
@@ -21,6 +22,8 @@ constexpr const char* kUsage =
     "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
     "  config -c FILE [key=value ...]\n"
     "      print the resolved config (defaults, _BASE_ files, FILE, overrides) as YAML\n"
+    "  forward -c FILE [--weights W.h5] --input IN.h5 --output OUT.h5 [key=value ...]\n"
+    "      run model.name in eval mode on dataset 'input' of IN.h5; write its outputs to OUT.h5\n"
     "  train-cnn [--iters N] [--seed S] [--threads N]\n"
     "      train a small CNN on generated 16x16 shape images; fails if test accuracy <= 90%\n"
     "  --help\n"
@@ -36,6 +39,7 @@ int dispatch(const std::vector<std::string>& args) {
   }
   if (cmd == "bench") return dc::bench::bench_command(rest);
   if (cmd == "config") return dc::cli::config_command(rest);
+  if (cmd == "forward") return dc::cli::forward_command(rest);
   if (cmd == "train-cnn") return dc::demo::cnn_demo_command(rest);
   throw dc::cli::UsageError("unknown command '" + cmd + "' (see densecorr --help)");
 }
