@@ -1,15 +1,18 @@
 // Compiles and links against every //third_party wrapper and calls into each.
+// clang-format off (the implementation macro must come right before stb's header)
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb/stb_image.h>
+// clang-format on
 
+#include <H5Cpp.h>
 #include <cblas.h>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <H5Cpp.h>
+#include <yaml-cpp/yaml.h>
+
 #include <nlohmann/json.hpp>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <yaml-cpp/yaml.h>
 
 TEST(ThirdParty, Links) {
   const double x[2] = {3.0, 4.0};
