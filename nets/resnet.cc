@@ -3,6 +3,7 @@
 #include "autograd/grad_mode.h"
 #include "core/copy.h"
 #include "nets/init.h"
+#include "nets/norm_layers.h"
 #include "ops/elementwise.h"
 
 namespace dc {
@@ -26,13 +27,30 @@ std::shared_ptr<Conv2d> conv1x1(int64_t in, int64_t out, int64_t stride, Generat
   return std::make_shared<Conv2d>(in, out, std::array<int64_t, 2>{1, 1}, o, gen);
 }
 
+ModulePtr make_norm(int64_t channels, bool frozen) {
+  if (frozen) return std::make_shared<FrozenBatchNorm2d>(channels);
+  return std::make_shared<BatchNorm2d>(channels);
+}
+
+// The weight of a BatchNorm2d or FrozenBatchNorm2d (a parameter or a buffer).
+Tensor norm_weight(const Module& norm) {
+  if (auto* bn = dynamic_cast<const BatchNorm2d*>(&norm)) return bn->weight;
+  return dynamic_cast<const FrozenBatchNorm2d&>(norm).weight;
+}
+
 // The residual sum then ReLU: relu(branch + shortcut).
 Tensor add_relu(const Tensor& branch, const Tensor& shortcut) { return relu(branch + shortcut); }
 
 }  // namespace
 
+Tensor norm_relu(Module& norm, const Tensor& x) {
+  if (auto* bn = dynamic_cast<BatchNorm2d*>(&norm)) return bn->forward_relu(x);
+  return relu(norm.forward(x));
+}
+
 BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, ModulePtr ds,
-                       int64_t groups, int64_t base_width, int64_t dilation, Generator& gen)
+                       int64_t groups, int64_t base_width, int64_t dilation, bool frozen_bn,
+                       Generator& gen)
     : Module("BasicBlock") {
   DC_CHECK(groups == 1 && base_width == 64,
            "BasicBlock: only supports groups=1 and base_width=64, got groups=", groups,
@@ -41,36 +59,37 @@ BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, ModuleP
            " > 1 not supported (as torchvision; use a Bottleneck ResNet such as resnet50 for "
            "replace_stride_with_dilation)");
   conv1 = register_module("conv1", conv3x3(inplanes, planes, stride, 1, 1, gen));
-  bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(planes));
+  bn1 = register_module("bn1", make_norm(planes, frozen_bn));
   relu = register_module("relu", std::make_shared<ReLU>());
   conv2 = register_module("conv2", conv3x3(planes, planes, 1, 1, 1, gen));
-  bn2 = register_module("bn2", std::make_shared<BatchNorm2d>(planes));
+  bn2 = register_module("bn2", make_norm(planes, frozen_bn));
   if (ds) downsample = register_module("downsample", ds);
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = bn1->forward_relu(conv1->forward(x));
+  Tensor out = norm_relu(*bn1, conv1->forward(x));
   out = bn2->forward(conv2->forward(out));
   return add_relu(out, downsample ? downsample->forward(x) : x);
 }
 
 Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, ModulePtr ds,
-                       int64_t groups, int64_t base_width, int64_t dilation, Generator& gen)
+                       int64_t groups, int64_t base_width, int64_t dilation, bool frozen_bn,
+                       Generator& gen)
     : Module("Bottleneck") {
   const int64_t width = planes * base_width / 64 * groups;
   conv1 = register_module("conv1", conv1x1(inplanes, width, 1, gen));
-  bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(width));
+  bn1 = register_module("bn1", make_norm(width, frozen_bn));
   conv2 = register_module("conv2", conv3x3(width, width, stride, groups, dilation, gen));
-  bn2 = register_module("bn2", std::make_shared<BatchNorm2d>(width));
+  bn2 = register_module("bn2", make_norm(width, frozen_bn));
   conv3 = register_module("conv3", conv1x1(width, planes * kExpansion, 1, gen));
-  bn3 = register_module("bn3", std::make_shared<BatchNorm2d>(planes * kExpansion));
+  bn3 = register_module("bn3", make_norm(planes * kExpansion, frozen_bn));
   relu = register_module("relu", std::make_shared<ReLU>());
   if (ds) downsample = register_module("downsample", ds);
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor out = bn1->forward_relu(conv1->forward(x));
-  out = bn2->forward_relu(conv2->forward(out));
+  Tensor out = norm_relu(*bn1, conv1->forward(x));
+  out = norm_relu(*bn2, conv2->forward(out));
   out = bn3->forward(conv3->forward(out));
   return add_relu(out, downsample ? downsample->forward(x) : x);
 }
@@ -89,7 +108,7 @@ ResNet::ResNet(ResNetBlock blk, std::array<int64_t, 4> layers, ResNetOptions opt
   stem_opts.bias = false;
   conv1 = register_module("conv1", std::make_shared<Conv2d>(
                                        3, inplanes_, std::array<int64_t, 2>{7, 7}, stem_opts, gen));
-  bn1 = register_module("bn1", std::make_shared<BatchNorm2d>(inplanes_));
+  bn1 = register_module("bn1", make_norm(inplanes_, opts.frozen_bn));
   relu = register_module("relu", std::make_shared<ReLU>());
   maxpool = register_module("maxpool", std::make_shared<MaxPool2d>(std::array<int64_t, 2>{3, 3},
                                                                    std::array<int64_t, 2>{2, 2},
@@ -119,8 +138,8 @@ ResNet::ResNet(ResNetBlock blk, std::array<int64_t, 4> layers, ResNetOptions opt
   }
   if (opts.zero_init_residual) {
     for (auto& [name, m] : named_modules()) {
-      if (auto* b = dynamic_cast<Bottleneck*>(m)) fill_(b->bn3->weight, 0.0);
-      if (auto* b = dynamic_cast<BasicBlock*>(m)) fill_(b->bn2->weight, 0.0);
+      if (auto* b = dynamic_cast<Bottleneck*>(m)) fill_(norm_weight(*b->bn3), 0.0);
+      if (auto* b = dynamic_cast<BasicBlock*>(m)) fill_(norm_weight(*b->bn2), 0.0);
     }
   }
 }
@@ -138,16 +157,16 @@ std::shared_ptr<Sequential> ResNet::make_layer(int64_t planes, int64_t blocks, i
   if (stride != 1 || inplanes_ != planes * expansion) {
     downsample = std::make_shared<Sequential>(
         std::initializer_list<ModulePtr>{conv1x1(inplanes_, planes * expansion, stride, gen),
-                                         std::make_shared<BatchNorm2d>(planes * expansion)});
+                                         make_norm(planes * expansion, options.frozen_bn)});
   }
   auto seq = std::make_shared<Sequential>();
   auto make_block = [&](int64_t s, ModulePtr ds, int64_t d) -> ModulePtr {
     if (block == ResNetBlock::kBasic) {
       return std::make_shared<BasicBlock>(inplanes_, planes, s, ds, options.groups,
-                                          options.width_per_group, d, gen);
+                                          options.width_per_group, d, options.frozen_bn, gen);
     }
     return std::make_shared<Bottleneck>(inplanes_, planes, s, ds, options.groups,
-                                        options.width_per_group, d, gen);
+                                        options.width_per_group, d, options.frozen_bn, gen);
   };
   seq->push_back(make_block(stride, downsample, previous_dilation));
   inplanes_ = planes * expansion;
@@ -162,7 +181,7 @@ std::array<int64_t, 4> ResNet::stage_channels() const {
 
 Tensor ResNet::stem(const Tensor& x) {
   DC_CHECK(x.dim() == 4 && x.size(1) == 3, "ResNet: expected input [N, 3, H, W], got ", x.str());
-  return maxpool->forward(bn1->forward_relu(conv1->forward(x)));
+  return maxpool->forward(norm_relu(*bn1, conv1->forward(x)));
 }
 
 NamedTensors ResNet::forward_features(const Tensor& x) {

@@ -35,18 +35,28 @@ struct ResNetOptions {
   bool zero_init_residual = false;
   int64_t groups = 1;            // ResNeXt cardinality
   int64_t width_per_group = 64;  // 128: Wide ResNet
+  // Every norm layer (bn1 of the stem and the blocks, downsample.1) a FrozenBatchNorm2d instead of
+  // a BatchNorm2d: torchvision's norm_layer=FrozenBatchNorm2d, as its detection backbones
+  // (resnet_fpn_backbone) build them. Same names; buffers weight, bias, running_mean, running_var
+  // only (no parameters, no num_batches_tracked); fixed statistics in both modes.
+  bool frozen_bn = false;
 };
+
+// The norm layers of a ResNet are BatchNorm2d, or FrozenBatchNorm2d with options.frozen_bn; they
+// are held as ModulePtr (dynamic_cast to the concrete type for its tensors).
+// norm_relu(bn, x) = relu(bn(x)), fused for a BatchNorm2d.
+Tensor norm_relu(Module& norm, const Tensor& x);
 
 // Two 3x3 convs (expansion 1).
 class BasicBlock : public Module {
  public:
   static constexpr int64_t kExpansion = 1;
   BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, ModulePtr downsample, int64_t groups,
-             int64_t base_width, int64_t dilation, Generator& gen);
+             int64_t base_width, int64_t dilation, bool frozen_bn, Generator& gen);
   Tensor forward(const Tensor& x) override;
 
   std::shared_ptr<Conv2d> conv1, conv2;
-  std::shared_ptr<BatchNorm2d> bn1, bn2;
+  ModulePtr bn1, bn2;  // BatchNorm2d or FrozenBatchNorm2d
   std::shared_ptr<ReLU> relu;
   ModulePtr downsample;  // null where the shortcut is the identity
 };
@@ -56,11 +66,11 @@ class Bottleneck : public Module {
  public:
   static constexpr int64_t kExpansion = 4;
   Bottleneck(int64_t inplanes, int64_t planes, int64_t stride, ModulePtr downsample, int64_t groups,
-             int64_t base_width, int64_t dilation, Generator& gen);
+             int64_t base_width, int64_t dilation, bool frozen_bn, Generator& gen);
   Tensor forward(const Tensor& x) override;
 
   std::shared_ptr<Conv2d> conv1, conv2, conv3;
-  std::shared_ptr<BatchNorm2d> bn1, bn2, bn3;
+  ModulePtr bn1, bn2, bn3;
   std::shared_ptr<ReLU> relu;
   ModulePtr downsample;
 };
@@ -68,7 +78,8 @@ class Bottleneck : public Module {
 enum class ResNetBlock { kBasic, kBottleneck };
 
 // Initialization as torchvision: convs kaiming_normal(fan_out, relu), BN weight 1 / bias 0, fc as
-// nn.Linear's default; all drawn from `gen` in module order.
+// nn.Linear's default; all drawn from `gen` in module order. Frozen BNs start at the identity
+// statistics (mean 0, var 1).
 class ResNet : public Module {
  public:
   ResNet(ResNetBlock block, std::array<int64_t, 4> layers, ResNetOptions options = {},
@@ -88,7 +99,7 @@ class ResNet : public Module {
   std::array<int64_t, 4> stage_strides() const { return strides_; }
 
   std::shared_ptr<Conv2d> conv1;
-  std::shared_ptr<BatchNorm2d> bn1;
+  ModulePtr bn1;  // BatchNorm2d or FrozenBatchNorm2d
   std::shared_ptr<ReLU> relu;
   std::shared_ptr<MaxPool2d> maxpool;
   std::array<std::shared_ptr<Sequential>, 4> layer;  // layer1..layer4

@@ -109,8 +109,8 @@ TEST(ModuleTest, InitDistributions) {
   auto r = make_resnet(18, {}, gen);
   const Tensor w = r->layer[2]->submodule("0.conv2").named_parameters()[0].second;  // 256x256x3x3
   EXPECT_NEAR(stddev(w), std::sqrt(2.0 / (256 * 9)), 0.01 * std::sqrt(2.0 / (256 * 9)));
-  EXPECT_EQ(r->bn1->weight.to_vector(), std::vector<double>(64, 1.0));
-  EXPECT_EQ(r->bn1->bias.to_vector(), std::vector<double>(64, 0.0));
+  EXPECT_EQ(dynamic_cast<BatchNorm2d&>(*r->bn1).weight.to_vector(), std::vector<double>(64, 1.0));
+  EXPECT_EQ(dynamic_cast<BatchNorm2d&>(*r->bn1).bias.to_vector(), std::vector<double>(64, 0.0));
   ResNetOptions zero;
   zero.zero_init_residual = true;
   auto z = make_resnet(50, zero, gen);
