@@ -14,6 +14,7 @@
 
 #include "core/copy.h"
 #include "core/load_weights.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
@@ -55,23 +56,6 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& key) 
   EXPECT_EQ(got.dtype(), want.dtype()) << key;
   EXPECT_EQ(got.sizes(), want.sizes()) << key;
   EXPECT_EQ(bytes_of(got), bytes_of(want)) << key;
-}
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected dc::Error";
-  return "";
-}
-
-void expect_contains(const std::string& msg, std::initializer_list<std::string> needles) {
-  for (const std::string& n : needles) {
-    EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
-  }
 }
 
 size_t tmp_files_in(const std::string& dir) {

@@ -11,6 +11,7 @@
 #include "nets/registry.h"
 #include "ops/creation.h"
 #include "ops/reduce.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
@@ -18,16 +19,6 @@ namespace {
 std::string temp_path(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
   return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // A resnet18 whose BN statistics and counters moved away from their initial values.

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/load_weights.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
@@ -24,23 +25,6 @@ std::string test_dir() {
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
-}
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected dc::Error";
-  return "";
-}
-
-void expect_contains(const std::string& msg, std::initializer_list<std::string> needles) {
-  for (const std::string& n : needles) {
-    EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
-  }
 }
 
 Checkpoint sample() {
