@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "autograd/grad_mode.h"
@@ -12,14 +11,10 @@
 #include "ops/creation.h"
 #include "ops/reduce.h"
 #include "tests/testing/expect_error.h"
+#include "tests/testing/temp_dir.h"
 
 namespace dc {
 namespace {
-
-std::string temp_path(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
 
 // A resnet18 whose BN statistics and counters moved away from their initial values.
 ModulePtr trained_resnet18(uint64_t seed, int64_t num_classes = 1000) {
