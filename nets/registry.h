@@ -29,7 +29,7 @@ using ModelFactory = std::function<ModulePtr(const ModelOptions&, Generator&)>;
 // Registers `factory` under `name`; a name registered twice throws.
 void register_model(const std::string& name, ModelFactory factory);
 // Builds the model `name` in training mode. An unknown name throws dc::Error listing the
-// registered names and the closest one.
+// registered names and the closest one (closest_name in core/closest_name.h, ignoring case).
 ModulePtr build_model(const std::string& name, const ModelOptions& options = {});
 // Registered names, sorted.
 std::vector<std::string> registered_models();

@@ -1,8 +1,6 @@
 #include "ops/instance_group_norm.h"
 
-#include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "core/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/norm.h"
@@ -18,14 +16,8 @@ namespace {
 
 using norm_detail::as_dtype;
 using norm_detail::check_channel_tensor;
-
-void check_input(const Tensor& x, int64_t min_dim, const char* op) {
-  DC_CHECK(x.defined(), op, ": undefined input tensor");
-  DC_CHECK(x.dim() >= min_dim, op, ": expected input of at least ", min_dim, " dims (N, C",
-           min_dim > 2 ? ", spatial..." : ", ...", "), got ", x.str());
-  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
-           ": expected a f32 or f64 input, got ", x.str());
-}
+using norm_detail::check_input;
+using norm_detail::update_running;
 
 struct Normalized {
   Tensor y;
@@ -76,13 +68,6 @@ Normalized group_norm_impl(const Tensor& x, int64_t G, const Tensor& weight, con
   return r;
 }
 
-// r = (1 - momentum) * r + momentum * stat, in place and outside the graph.
-void update_running(const Tensor& running, const Tensor& stat, double momentum) {
-  NoGradGuard no_grad;
-  copy_into(running,
-            binary_raw(BinaryOp::kAdd, running.detach() * (1 - momentum), stat * momentum));
-}
-
 }  // namespace
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,
@@ -125,10 +110,10 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, 
   // PyTorch runs batch norm over [1, N * C, ...] with the running statistics repeated N times,
   // then averages the N updated copies: the same as updating with the mean over n of the
   // per-instance statistics.
-  if (running_mean.defined()) update_running(running_mean, mean(r.mean, {0}), momentum);
+  if (running_mean.defined()) update_running(running_mean, mean(r.mean, {0}), momentum, momentum);
   if (running_var.defined()) {
     const double unbias = static_cast<double>(S) / static_cast<double>(S - 1);
-    update_running(running_var, mean(r.var, {0}) * unbias, momentum);
+    update_running(running_var, mean(r.var, {0}) * unbias, momentum, momentum);
   }
   return r.y;
 }

@@ -30,12 +30,29 @@ Tensor as_dtype(const Tensor& t, DType d) {
   return t.dtype() == d ? t.detach().contiguous() : t.detach().to(d);
 }
 
+void check_input(const Tensor& x, int64_t min_dim, const char* op) {
+  DC_CHECK(x.defined(), op, ": undefined input tensor");
+  DC_CHECK(x.dim() >= min_dim, op, ": expected input of at least ", min_dim, " dims (N, C",
+           min_dim > 2 ? ", spatial..." : ", ...", "), got ", x.str());
+  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
+           ": expected a f32 or f64 input, got ", x.str());
+}
+
+void update_running(const Tensor& running, const Tensor& stat, double momentum,
+                    double stat_weight) {
+  NoGradGuard no_grad;
+  copy_into(running,
+            binary_raw(BinaryOp::kAdd, running.detach() * (1 - momentum), stat * stat_weight));
+}
+
 }  // namespace norm_detail
 
 namespace {
 
 using norm_detail::as_dtype;
 using norm_detail::check_channel_tensor;
+using norm_detail::check_input;
+using norm_detail::update_running;
 
 // Element-wise on a [C] tensor (host loop: C is small next to the input).
 template <typename F>
@@ -48,10 +65,7 @@ Tensor per_channel(const Tensor& t, DType d, F f) {
 Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        double momentum, double eps, bool relu, const char* op) {
-  DC_CHECK(x.defined(), op, ": undefined input tensor");
-  DC_CHECK(x.dim() >= 2, op, ": expected input of at least 2 dims (N, C, ...), got ", x.str());
-  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
-           ": expected a f32 or f64 input, got ", x.str());
+  check_input(x, 2, op);
   const int64_t N = x.size(0), C = x.size(1);
   const int64_t S = N * C == 0 ? 0 : x.numel() / (N * C);
   check_channel_tensor(weight, C, x, "weight", op);
@@ -77,16 +91,8 @@ Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias
     batch_norm_stats_kernel().get(x.device(), dt)(x3, mean, var);
     invstd = per_channel(var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
     const double n = static_cast<double>(N * S);
-    if (running_mean.defined()) {
-      NoGradGuard no_grad;
-      copy_into(running_mean, binary_raw(BinaryOp::kAdd, running_mean.detach() * (1 - momentum),
-                                         mean * momentum));
-    }
-    if (running_var.defined()) {
-      NoGradGuard no_grad;
-      copy_into(running_var, binary_raw(BinaryOp::kAdd, running_var.detach() * (1 - momentum),
-                                        var * (momentum * n / (n - 1))));
-    }
+    if (running_mean.defined()) update_running(running_mean, mean, momentum, momentum);
+    if (running_var.defined()) update_running(running_var, var, momentum, momentum * n / (n - 1));
   } else {
     mean = as_dtype(running_mean, dt);
     invstd = per_channel(running_var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
@@ -125,10 +131,7 @@ Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias
 Tensor frozen_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
                          const Tensor& running_mean, const Tensor& running_var, double eps) {
   const char* op = "frozen_batch_norm";
-  DC_CHECK(x.defined(), op, ": undefined input tensor");
-  DC_CHECK(x.dim() >= 2, op, ": expected input of at least 2 dims (N, C, ...), got ", x.str());
-  DC_CHECK(x.dtype() == DType::f32 || x.dtype() == DType::f64, op,
-           ": expected a f32 or f64 input, got ", x.str());
+  check_input(x, 2, op);
   DC_CHECK(weight.defined() && bias.defined() && running_mean.defined() && running_var.defined(),
            op, ": weight, bias, running_mean and running_var are all required");
   const int64_t N = x.size(0), C = x.size(1);

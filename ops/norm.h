@@ -49,6 +49,12 @@ void check_channel_tensor(const Tensor& t, int64_t c, const Tensor& x, const cha
                           const char* op);
 // A detached contiguous copy (or view) of t in dtype d; undefined stays undefined.
 Tensor as_dtype(const Tensor& t, DType d);
+// Checks that x is a defined f32/f64 tensor of at least min_dim dims (N, C, ...).
+void check_input(const Tensor& x, int64_t min_dim, const char* op);
+// running = (1 - momentum) * running + stat_weight * stat, in place and outside the graph.
+// stat_weight is momentum, or for batch norm's variance momentum * n / (n - 1) (unbiasing folded
+// in).
+void update_running(const Tensor& running, const Tensor& stat, double momentum, double stat_weight);
 }  // namespace norm_detail
 
 }  // namespace dc

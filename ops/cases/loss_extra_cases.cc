@@ -2,6 +2,7 @@
 // broadcasting, pos_weight along the last dim, masks (same-shape float, broadcast bool, all zero:
 // NaN for kMean, as smooth_l1_loss and PyTorch's sum / 0), non-contiguous inputs, large logits.
 // Also the all-zero-mask case of smooth_l1_loss and more N x C x H x W cross-entropy maps.
+#include "ops/cases/case_util.h"
 #include "ops/loss.h"
 #include "ops/op_case.h"
 
@@ -9,18 +10,6 @@ namespace dc {
 namespace {
 
 using Ts = std::vector<Tensor>;
-
-const char* reduction_name(Reduction r) {
-  switch (r) {
-    case Reduction::kNone:
-      return "none";
-    case Reduction::kSum:
-      return "sum";
-    case Reduction::kMean:
-      return "mean";
-  }
-  return "";
-}
 
 enum class Mask { kNone, kFloat, kBcastBool, kZero };
 

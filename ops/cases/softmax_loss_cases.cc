@@ -1,4 +1,5 @@
 // Cases of softmax / log_softmax and of the losses (cross entropy, masked smooth L1).
+#include "ops/cases/case_util.h"
 #include "ops/loss.h"
 #include "ops/op_case.h"
 #include "ops/softmax.h"
@@ -7,18 +8,6 @@ namespace dc {
 namespace {
 
 using Ts = std::vector<Tensor>;
-
-const char* reduction_name(Reduction r) {
-  switch (r) {
-    case Reduction::kNone:
-      return "none";
-    case Reduction::kSum:
-      return "sum";
-    case Reduction::kMean:
-      return "mean";
-  }
-  return "";
-}
 
 std::vector<OpCase> softmax_cases() {
   std::vector<OpCase> cs;

@@ -13,6 +13,7 @@
 
 #include "core/thread_pool.h"
 #include "ops/conv.h"
+#include "ops/cpu_gemm.h"
 
 namespace dc {
 namespace {
@@ -33,16 +34,6 @@ struct Geometry {
 };
 
 // ---------------------------------------------------------------- im2col + GEMM (any dtype)
-
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda,
-          const double* b, int ldb, double beta, double* c, int ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
-}
-[[maybe_unused]] void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k,
-                           const float* a, int lda, const float* b, int ldb, float beta, float* c,
-                           int ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-}
 
 // col [c*kh*kw, ho*wo] gathers the input pixels each kernel tap sees (zero where padded). With
 // add_back, the mapping runs the other way and accumulates col into x (col2im).
@@ -86,8 +77,8 @@ void conv2d_forward_im2col(const Tensor& y, const Tensor& x, const Tensor& w, co
   for (int64_t n = 0; n < g.n; ++n) {
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       im2col<T, false>(px + (n * g.cin + gr * cg) * g.h * g.w, col.data(), g, cg, p);
-      gemm(CblasNoTrans, CblasNoTrans, og, hw, kk, pw + gr * og * kk, kk, col.data(), hw, T(0),
-           py + (n * g.cout + gr * og) * hw, hw);
+      blas_gemm(CblasNoTrans, CblasNoTrans, og, hw, kk, pw + gr * og * kk, kk, col.data(), hw, T(0),
+                py + (n * g.cout + gr * og) * hw, hw);
     }
     if (bias.defined()) {
       const T* pb = bias.data<T>();
@@ -113,8 +104,8 @@ void conv2d_backward_im2col(const Tensor& gx, const Tensor& gw, const Tensor& gb
     std::fill(pgx, pgx + gx.numel(), T(0));
     for (int64_t n = 0; n < g.n; ++n) {
       for (int64_t gr = 0; gr < g.groups; ++gr) {
-        gemm(CblasTrans, CblasNoTrans, kk, hw, og, pw + gr * og * kk, kk,
-             pgy + (n * g.cout + gr * og) * hw, hw, T(0), col.data(), hw);
+        blas_gemm(CblasTrans, CblasNoTrans, kk, hw, og, pw + gr * og * kk, kk,
+                  pgy + (n * g.cout + gr * og) * hw, hw, T(0), col.data(), hw);
         im2col<T, true>(pgx + (n * g.cin + gr * cg) * g.h * g.w, col.data(), g, cg, p);
       }
     }
@@ -125,8 +116,8 @@ void conv2d_backward_im2col(const Tensor& gx, const Tensor& gw, const Tensor& gb
     for (int64_t n = 0; n < g.n; ++n) {
       for (int64_t gr = 0; gr < g.groups; ++gr) {
         im2col<T, false>(px + (n * g.cin + gr * cg) * g.h * g.w, col.data(), g, cg, p);
-        gemm(CblasNoTrans, CblasTrans, og, kk, hw, pgy + (n * g.cout + gr * og) * hw, hw,
-             col.data(), hw, n == 0 ? T(0) : T(1), pgw + gr * og * kk, kk);
+        blas_gemm(CblasNoTrans, CblasTrans, og, kk, hw, pgy + (n * g.cout + gr * og) * hw, hw,
+                  col.data(), hw, n == 0 ? T(0) : T(1), pgw + gr * og * kk, kk);
       }
     }
   }

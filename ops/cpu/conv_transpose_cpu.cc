@@ -15,18 +15,10 @@
 
 #include "core/thread_pool.h"
 #include "ops/conv_transpose.h"
+#include "ops/cpu_gemm.h"
 
 namespace dc {
 namespace {
-
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const float* a,
-          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-}
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t m, int64_t n, int64_t k, const double* a,
-          int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, beta, c, ldc);
-}
 
 struct Geometry {
   int64_t n, cin, h, w, cout, kh, kw, ho, wo, groups;
@@ -110,8 +102,8 @@ void conv_transpose2d_forward_gemm(const Tensor& y, const Tensor& x, const Tenso
   for (int64_t n = 0; n < g.n; ++n) {
     for (int64_t gr = 0; gr < g.groups; ++gr) {
       // col_g [kk, HW] = w_g^T [kk, cg] x_g [cg, HW]; w_g is [cg, kk] row-major.
-      gemm(CblasTrans, CblasNoTrans, g.kk, g.hw, g.cg, pw + gr * g.cg * g.kk, g.kk,
-           px + (n * g.cin + gr * g.cg) * g.hw, g.hw, T(0), pcol + gr * g.kk * g.hw, g.hw);
+      blas_gemm(CblasTrans, CblasNoTrans, g.kk, g.hw, g.cg, pw + gr * g.cg * g.kk, g.kk,
+                px + (n * g.cin + gr * g.cg) * g.hw, g.hw, T(0), pcol + gr * g.kk * g.hw, g.hw);
     }
     parallel_for(0, g.cout, 1, [&](int64_t c0, int64_t c1) {
       for (int64_t c = c0; c < c1; ++c) {
@@ -156,13 +148,13 @@ void conv_transpose2d_backward_gemm(const Tensor& gx, const Tensor& gw, const Te
       const T* colg = pcol + gr * g.kk * g.hw;
       if (pgx) {
         // gx_g [cg, HW] = w_g [cg, kk] col_g [kk, HW]: conv2d of gy with w.
-        gemm(CblasNoTrans, CblasNoTrans, g.cg, g.hw, g.kk, pw + gr * g.cg * g.kk, g.kk, colg, g.hw,
-             T(0), pgx + (n * g.cin + gr * g.cg) * g.hw, g.hw);
+        blas_gemm(CblasNoTrans, CblasNoTrans, g.cg, g.hw, g.kk, pw + gr * g.cg * g.kk, g.kk, colg,
+                  g.hw, T(0), pgx + (n * g.cin + gr * g.cg) * g.hw, g.hw);
       }
       if (pgw) {
         // gw_g [cg, kk] (+)= x_g [cg, HW] col_g^T [HW, kk], summed over the batch.
-        gemm(CblasNoTrans, CblasTrans, g.cg, g.kk, g.hw, px + (n * g.cin + gr * g.cg) * g.hw, g.hw,
-             colg, g.hw, n == 0 ? T(0) : T(1), pgw + gr * g.cg * g.kk, g.kk);
+        blas_gemm(CblasNoTrans, CblasTrans, g.cg, g.kk, g.hw, px + (n * g.cin + gr * g.cg) * g.hw,
+                  g.hw, colg, g.hw, n == 0 ? T(0) : T(1), pgw + gr * g.cg * g.kk, g.kk);
       }
     }
   }

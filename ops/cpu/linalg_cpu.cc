@@ -6,6 +6,7 @@
 
 #include "core/copy.h"
 #include "core/thread_pool.h"
+#include "ops/cpu_gemm.h"
 #include "ops/linalg.h"
 
 namespace dc {
@@ -34,15 +35,6 @@ bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs, CBLAS_TRANS
   return false;
 }
 
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, const float* a,
-          blasint lda, const float* b, blasint ldb, float* c, blasint ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
-}
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, blasint m, blasint n, blasint k, const double* a,
-          blasint lda, const double* b, blasint ldb, double* c, blasint ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
-}
-
 // A [B, R, C] operand BLAS can read per batch: the view itself, or a contiguous copy.
 Tensor blas_operand(const Tensor& t, CBLAS_TRANSPOSE* tr, blasint* ld) {
   if (blas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2), tr, ld)) return t;
@@ -68,8 +60,8 @@ void gemm_cpu(const Tensor& out, const Tensor& a, const Tensor& b) {
   const T* pb = bc.data<T>();
   T* pc = out.data<T>();
   for (int64_t i = 0; i < batch; ++i) {
-    gemm(ta, tb, m, n, k, pa + i * ac.stride(0), lda, pb + i * bc.stride(0), ldb, pc + i * m * n,
-         n);
+    blas_gemm(ta, tb, m, n, k, pa + i * ac.stride(0), lda, pb + i * bc.stride(0), ldb, T(0),
+              pc + i * m * n, n);
   }
 }
 

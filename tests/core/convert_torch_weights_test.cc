@@ -2,7 +2,6 @@
 // checkpoint dict, with nn.DataParallel's "module." prefix) is converted and loaded with
 // load_weights, and every tensor is compared byte for byte with what torch itself dumped.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "core/load_weights.h"
+#include "tests/testing/temp_dir.h"
 
 namespace dc {
 namespace {
@@ -68,11 +68,7 @@ TEST(ConvertTorchWeights, StateDictRoundTripsExactly) {
     if (ci && std::string(ci) == "true") FAIL() << "/usr/bin/python3 lacks torch or h5py";
     GTEST_SKIP() << "/usr/bin/python3 lacks torch or h5py (scripts/setup.sh installs them)";
   }
-  const char* base = std::getenv("TEST_TMPDIR");
-  const std::string dir =
-      (fs::path(base ? base : "/tmp") / ("convert_" + std::to_string(getpid()))).string();
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = fresh_test_dir("convert_");
   std::ofstream(dir + "/make.py") << kMakeModule;
   ASSERT_EQ(run("/usr/bin/python3 " + dir + "/make.py " + dir), 0);
   const std::string script = "scripts/convert_torch_weights.py";

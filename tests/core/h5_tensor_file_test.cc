@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -14,22 +13,13 @@
 
 #include "core/copy.h"
 #include "core/load_weights.h"
+#include "tests/testing/expect_error.h"
+#include "tests/testing/temp_dir.h"
 
 namespace dc {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory per test under the test's temporary folder.
-std::string test_dir() {
-  const char* base = std::getenv("TEST_TMPDIR");
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(base ? base : "/tmp") /
-                 (std::string(info->name()) + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
 
 template <typename T>
 Tensor make(const Shape& shape, const std::vector<T>& values) {
@@ -55,23 +45,6 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& key) 
   EXPECT_EQ(got.dtype(), want.dtype()) << key;
   EXPECT_EQ(got.sizes(), want.sizes()) << key;
   EXPECT_EQ(bytes_of(got), bytes_of(want)) << key;
-}
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected dc::Error";
-  return "";
-}
-
-void expect_contains(const std::string& msg, std::initializer_list<std::string> needles) {
-  for (const std::string& n : needles) {
-    EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
-  }
 }
 
 size_t tmp_files_in(const std::string& dir) {
@@ -120,7 +93,7 @@ TensorMap every_dtype() {
 }
 
 TEST(H5TensorFile, EveryDtypeRoundTripsBitExactlyInWriteOrder) {
-  const std::string path = test_dir() + "/all.h5";
+  const std::string path = fresh_test_dir() + "/all.h5";
   const TensorMap written = every_dtype();
   write_tensor_file(path, written);
   const TensorFileContents back = read_tensor_file(path);
@@ -141,7 +114,7 @@ TEST(H5TensorFile, EveryDtypeRoundTripsBitExactlyInWriteOrder) {
 }
 
 TEST(H5TensorFile, ReadsSelectedKeysInTheOrderAsked) {
-  const std::string path = test_dir() + "/sel.h5";
+  const std::string path = fresh_test_dir() + "/sel.h5";
   const TensorMap written = every_dtype();
   write_tensor_file(path, written);
   const TensorMap some = read_tensors(path, {"u8", "model/sub/i32", "scalar"});
@@ -154,7 +127,7 @@ TEST(H5TensorFile, ReadsSelectedKeysInTheOrderAsked) {
 }
 
 TEST(H5TensorFile, AttributesRoundTrip) {
-  const std::string path = test_dir() + "/attrs.h5";
+  const std::string path = fresh_test_dir() + "/attrs.h5";
   std::string yaml = "model:\n  name: densereg  # ünïcödé\n";
   while (yaml.size() < 200000) yaml += "  pad: " + std::to_string(yaml.size()) + "\n";
   const H5AttrMap attrs = {{"iteration", int64_t{-42}},
@@ -180,7 +153,7 @@ TEST(H5TensorFile, AttributesRoundTrip) {
 }
 
 TEST(H5TensorFile, ErrorsNameTheFileAndTheKey) {
-  const std::string dir = test_dir();
+  const std::string dir = fresh_test_dir();
   const std::string missing = dir + "/missing.h5";
   expect_contains(error_of([&] { read_tensor_file(missing); }),
                   {missing, "No such file or directory"});
@@ -232,7 +205,7 @@ TEST(H5TensorFile, ErrorsNameTheFileAndTheKey) {
 }
 
 TEST(H5TensorFile, FailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
-  const std::string dir = test_dir();
+  const std::string dir = fresh_test_dir();
   const std::string path = dir + "/weights.h5";
   const TensorMap old = {{"w", make<float>({2}, {1, 2})}};
   write_tensor_file(path, old, {{"iteration", int64_t{7}}});
@@ -265,7 +238,7 @@ TEST(H5TensorFile, FailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
 }
 
 TEST(LoadWeights, CopiesByNameWithDtypeConversion) {
-  const std::string path = test_dir() + "/w.h5";
+  const std::string path = fresh_test_dir() + "/w.h5";
   write_tensor_file(path, {{"conv.weight", make<double>({2, 2}, {0.5, -1.25, 3.0, 4.0})},
                            {"bn.num_batches_tracked", make<int64_t>({}, {9})},
                            {"conv.bias", make<float>({2}, {7.0f, 8.0f})}});
@@ -286,7 +259,7 @@ TEST(LoadWeights, CopiesByNameWithDtypeConversion) {
 }
 
 TEST(LoadWeights, ReportsMissingUnexpectedAndMisshapedKeys) {
-  const std::string path = test_dir() + "/w.h5";
+  const std::string path = fresh_test_dir() + "/w.h5";
   write_tensor_file(path, {{"a", make<float>({2}, {1, 2})},
                            {"b", make<float>({3}, {1, 2, 3})},
                            {"extra.one", make<float>({1}, {0})},
@@ -330,7 +303,7 @@ TEST(LoadWeights, ReportsMissingUnexpectedAndMisshapedKeys) {
 }
 
 TEST(LoadWeights, LongListsAreCapped) {
-  const std::string path = test_dir() + "/w.h5";
+  const std::string path = fresh_test_dir() + "/w.h5";
   write_tensor_file(path, {{"only", make<float>({}, {1})}});
   TensorMap target;
   for (int i = 0; i < 25; ++i)

@@ -12,23 +12,10 @@
 #include "nets/resnet.h"
 #include "nets/sequential.h"
 #include "ops/creation.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, expects a dc::Error whose message contains every one of `parts`.
-template <typename F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error";
-  } catch (const Error& e) {
-    for (const std::string& p : parts) {
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << p << "\"";
-    }
-  }
-}
 
 TEST(NetsErrorsTest, UnknownModelListsNamesAndClosest) {
   expect_error([] { build_model("resnet5O"); },

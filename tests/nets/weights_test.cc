@@ -4,31 +4,17 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "autograd/grad_mode.h"
 #include "nets/registry.h"
 #include "ops/creation.h"
 #include "ops/reduce.h"
+#include "tests/testing/expect_error.h"
+#include "tests/testing/temp_dir.h"
 
 namespace dc {
 namespace {
-
-std::string temp_path(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A resnet18 whose BN statistics and counters moved away from their initial values.
 ModulePtr trained_resnet18(uint64_t seed, int64_t num_classes = 1000) {

@@ -2,29 +2,16 @@
 // the op, the offending shapes or values and what was expected.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "ops/conv_transpose.h"
 #include "ops/creation.h"
 #include "ops/reduce.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, which must throw dc::Error mentioning every one of `parts`.
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no dc::Error thrown (expected one mentioning '" << parts[0] << "')";
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const std::string& p : parts) {
-      EXPECT_NE(what.find(p), std::string::npos) << "message '" << what << "' lacks '" << p << "'";
-    }
-  }
-}
 
 TEST(ConvTransposeErrors, WrongRank) {
   expect_error(

@@ -6,23 +6,10 @@
 #include "ops/boxes.h"
 #include "ops/creation.h"
 #include "ops/roi_align.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, expecting a dc::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    for (const std::string& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 Tensor rois_with_batch(double b) { return tensor_from({b, 0, 0, 4, 4}, {1, 5}); }
 

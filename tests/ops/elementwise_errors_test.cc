@@ -5,21 +5,10 @@
 #include "ops/elementwise.h"
 #include "ops/join.h"
 #include "ops/reduce.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error";
-  } catch (const Error& e) {
-    for (const auto& frag : fragments) {
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-    }
-  }
-}
 
 TEST(OpErrors, BinaryBroadcastMismatch) {
   expect_error([] { add(zeros({2, 3}), zeros({4})); }, {"add", "[2, 3]", "[4]"});

@@ -10,23 +10,10 @@
 #include "ops/index.h"
 #include "ops/shape_ops.h"
 #include "ops/sort.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, expecting a dc::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    for (const std::string& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 Tensor idx(std::vector<double> v, Shape s, DType t = DType::i64) { return tensor_from(v, s, t); }
 

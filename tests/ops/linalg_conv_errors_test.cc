@@ -2,28 +2,15 @@
 // names the op and the offending shapes.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 
 #include "ops/conv.h"
 #include "ops/creation.h"
 #include "ops/linalg.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, which must throw dc::Error mentioning every one of `parts`.
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no dc::Error thrown (expected one mentioning '" << parts[0] << "')";
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const std::string& p : parts) {
-      EXPECT_NE(what.find(p), std::string::npos) << "message '" << what << "' lacks '" << p << "'";
-    }
-  }
-}
 
 TEST(LinalgErrors, MatmulInnerDimMismatch) {
   EXPECT_THROW(matmul(zeros({2, 3}), zeros({4, 5})), Error);

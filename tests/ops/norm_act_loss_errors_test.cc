@@ -11,23 +11,10 @@
 #include "ops/instance_group_norm.h"
 #include "ops/loss.h"
 #include "ops/norm.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, expecting a dc::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    for (const std::string& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 TEST(FrozenBatchNormErrors, RejectsMissingOrMisshapedStatistics) {
   const Tensor c3 = ones({3});

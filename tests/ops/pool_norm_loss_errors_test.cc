@@ -8,23 +8,10 @@
 #include "ops/norm.h"
 #include "ops/pool.h"
 #include "ops/softmax.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-// Runs f, expecting a dc::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    for (const std::string& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 TEST(PoolErrors, MaxPoolRejectsWrongRankAndDtype) {
   EXPECT_THROW(max_pool2d(zeros({4, 4}), {2, 2}), Error);

@@ -2,7 +2,6 @@
 // naming the op, the offending shapes or values and what was expected.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,21 +9,10 @@
 #include "ops/grid_sample.h"
 #include "ops/upsample.h"
 #include "ops/uv_splat.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << fragments.front() << "'";
-  } catch (const Error& e) {
-    for (const auto& frag : fragments) {
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-    }
-  }
-}
 
 TEST(UpsampleErrors, RejectsBadInput) {
   expect_error(

@@ -3,45 +3,19 @@
 #include "train/checkpoint.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <limits>
 
 #include "core/load_weights.h"
+#include "tests/testing/expect_error.h"
+#include "tests/testing/temp_dir.h"
 
 namespace dc {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string test_dir() {
-  const char* base = std::getenv("TEST_TMPDIR");
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(base ? base : "/tmp") /
-                 (std::string(info->name()) + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected dc::Error";
-  return "";
-}
-
-void expect_contains(const std::string& msg, std::initializer_list<std::string> needles) {
-  for (const std::string& n : needles) {
-    EXPECT_NE(msg.find(n), std::string::npos) << "message '" << msg << "' lacks '" << n << "'";
-  }
-}
 
 Checkpoint sample() {
   Checkpoint c;
@@ -61,7 +35,7 @@ Checkpoint sample() {
 }
 
 TEST(Checkpoint, RoundTripsEverything) {
-  const std::string path = checkpoint_path(test_dir(), 41);
+  const std::string path = checkpoint_path(fresh_test_dir(), 41);
   const Checkpoint c = sample();
   save_checkpoint(path, c);
   const Checkpoint back = load_checkpoint(path);
@@ -100,7 +74,7 @@ TEST(Checkpoint, RoundTripsEverything) {
 }
 
 TEST(Checkpoint, EmptyStateRoundTrips) {
-  const std::string path = test_dir() + "/empty.h5";
+  const std::string path = fresh_test_dir() + "/empty.h5";
   save_checkpoint(path, Checkpoint{});
   const Checkpoint back = load_checkpoint(path);
   EXPECT_TRUE(back.model.empty());
@@ -112,7 +86,7 @@ TEST(Checkpoint, EmptyStateRoundTrips) {
 }
 
 TEST(Checkpoint, LatestIgnoresTemporariesAndOtherFiles) {
-  const std::string dir = test_dir();
+  const std::string dir = fresh_test_dir();
   EXPECT_FALSE(latest_checkpoint(dir).has_value());
   EXPECT_FALSE(latest_checkpoint(dir + "/does_not_exist").has_value());
   EXPECT_EQ(checkpoint_path(dir, 10), dir + "/checkpoint_00000010.h5");
@@ -136,7 +110,7 @@ TEST(Checkpoint, LatestIgnoresTemporariesAndOtherFiles) {
 }
 
 TEST(Checkpoint, FilesThatAreNotCheckpointsAreErrors) {
-  const std::string dir = test_dir();
+  const std::string dir = fresh_test_dir();
   const std::string weights = dir + "/weights.h5";
   write_tensor_file(weights, {{"conv1.weight", tensor_from({1}, {1})}});
   expect_contains(error_of([&] { load_checkpoint(weights); }),

@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
+#include "tests/testing/temp_dir.h"
 #include "train/cli_args.h"
 
 namespace dc {
@@ -13,9 +13,9 @@ namespace cli {
 namespace {
 
 std::string write_config(const std::string& name, const std::string& text) {
-  const std::filesystem::path p = std::filesystem::path(::testing::TempDir()) / name;
+  const std::string p = temp_path(name);
   std::ofstream(p) << text;
-  return p.string();
+  return p;
 }
 
 TEST(ConfigCommand, SplitsFileAndOverrides) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 
+#include "tests/testing/temp_dir.h"
 #include "train/config/yaml_scalar.h"
 
 namespace dc {
@@ -33,12 +34,7 @@ std::shared_ptr<const ConfigSchema> test_schema() {
 
 class ConfigTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / (std::string("config_test_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = fresh_test_dir("config_test_"); }
 
   // Writes `text` to dir_/name (creating folders) and returns the full path.
   std::string write(const std::string& name, const std::string& text) {

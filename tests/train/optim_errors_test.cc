@@ -9,6 +9,7 @@
 #include "ops/elementwise.h"
 #include "ops/optim_update.h"
 #include "ops/reduce.h"
+#include "tests/testing/expect_error.h"
 #include "train/optim/adam.h"
 #include "train/optim/clip_grad.h"
 #include "train/optim/grad_accumulator.h"
@@ -16,20 +17,6 @@
 
 namespace dc {
 namespace {
-
-// Runs f, expecting a dc::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F f, std::initializer_list<std::string> needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected dc::Error containing '" << *needles.begin() << "'";
-  } catch (const Error& e) {
-    for (const std::string& n : needles) {
-      EXPECT_NE(std::string(e.what()).find(n), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << n << "'";
-    }
-  }
-}
 
 Tensor leaf(Shape s, DType dt = DType::f32) {
   Tensor t = zeros(s, dt);

@@ -1,30 +1,12 @@
 #include "train/config/config_schema.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/closest_name.h"
 #include "train/config/yaml_scalar.h"
 
 namespace dc {
 namespace {
-
-// Levenshtein distance, case-insensitive.
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -194,22 +176,14 @@ bool ConfigSchema::is_section(const std::string& path) const {
 }
 
 std::string ConfigSchema::closest(const std::string& path) const {
-  std::string best;
-  size_t best_distance = 0;
-  auto consider = [&](const std::string& candidate) {
-    const size_t d = edit_distance(path, candidate);
-    if (best.empty() || d < best_distance) {
-      best = candidate;
-      best_distance = d;
-    }
-  };
+  std::vector<std::string> candidates;
   for (const ConfigKey& k : keys_) {
-    consider(k.path);
+    candidates.push_back(k.path);
     for (size_t dot = k.path.find('.'); dot != std::string::npos; dot = k.path.find('.', dot + 1)) {
-      consider(k.path.substr(0, dot));  // sections, so that "slover" finds "solver"
+      candidates.push_back(k.path.substr(0, dot));  // sections, so that "slover" finds "solver"
     }
   }
-  return best;
+  return closest_name(path, candidates);
 }
 
 }  // namespace dc
