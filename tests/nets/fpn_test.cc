@@ -16,6 +16,7 @@
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
 #include "tests/nets/nets_test_util.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
@@ -229,42 +230,32 @@ TEST(FpnTest, FpnSingleLevelNoPool) {
 
 // --- bad input ---
 
-template <typename F>
-void expect_error(F f, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no dc::Error, expected one mentioning '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
-
 TEST(FpnErrorsTest, BadConstruction) {
-  expect_error([] { FeaturePyramidNetwork({}, 4); }, "at least one level");
-  expect_error([] { FeaturePyramidNetwork({4, 0}, 4); }, "in_channels_list[1] must be positive");
-  expect_error([] { FeaturePyramidNetwork({4}, 0); }, "out_channels must be positive");
+  expect_error([] { FeaturePyramidNetwork({}, 4); }, {"at least one level"});
+  expect_error([] { FeaturePyramidNetwork({4, 0}, 4); }, {"in_channels_list[1] must be positive"});
+  expect_error([] { FeaturePyramidNetwork({4}, 0); }, {"out_channels must be positive"});
   ResNetFPNOptions o;
   o.trainable_layers = 6;
-  expect_error([&] { ResNetFPN(18, o); }, "trainable_layers must be in [0, 5], got 6");
-  expect_error([] { ResNetFPN(20); }, "unsupported depth 20");
+  expect_error([&] { ResNetFPN(18, o); }, {"trainable_layers must be in [0, 5], got 6"});
+  expect_error([] { ResNetFPN(20); }, {"unsupported depth 20"});
 }
 
 TEST(FpnErrorsTest, BadFeatures) {
   Generator gen(1);
   FeaturePyramidNetwork fpn({4, 6}, 3, true, gen);
   const Tensor a = randn({1, 4, 8, 8}, DType::f32, gen);
-  expect_error([&] { fpn.forward(NamedTensors{{"0", a}}); }, "expected 2 feature maps, got 1");
+  expect_error([&] { fpn.forward(NamedTensors{{"0", a}}); }, {"expected 2 feature maps, got 1"});
   expect_error(
       [&] {
         fpn.forward(NamedTensors{{"0", a}, {"1", a}});
       },
-      "map 1 (\"1\") must be [N, 6, H, W]");
+      {"map 1 (\"1\") must be [N, 6, H, W]"});
   expect_error(
       [&] {
         fpn.forward(NamedTensors{{"0", a}, {"1", randn({2, 6, 4, 4})}});
       },
-      "another batch size");
-  expect_error([&] { fpn.forward(a); }, "FeaturePyramidNetwork");
+      {"another batch size"});
+  expect_error([&] { fpn.forward(a); }, {"FeaturePyramidNetwork"});
 }
 
 }  // namespace
