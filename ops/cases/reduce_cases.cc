@@ -77,6 +77,50 @@ std::vector<OpCase> reduce_cases() {
       "reduce/argmin_dim_keep", {normal({6, 7})},
       [](const Ts& x) { return Ts{argmin(x[0], 0, true)}; }, "torch.argmin(x0, 0, keepdim=True)",
       kOracle));
+  // Sums over dims that are not all trailing, with long trailing rows (>= 16 elements): the path
+  // that reduces the trailing dims first, then the partial sums over the leading ones.
+  cs.push_back(make_case(
+      "reduce/sum_0_2_3_nchw", {normal({3, 4, 5, 6})},
+      [](const Ts& x) {
+        return Ts{sum(x[0], {0, 2, 3})};
+      },
+      "x0.sum((0, 2, 3))"));
+  cs.push_back(make_case(
+      "reduce/sum_0_3_keep_two_kept", {normal({2, 3, 4, 20})},
+      [](const Ts& x) {
+        return Ts{sum(x[0], {0, 3}, true)};
+      },
+      "x0.sum((0, 3), keepdim=True)"));
+  cs.push_back(make_case(
+      "reduce/mean_0_2", {normal({2, 3, 17})},
+      [](const Ts& x) {
+        return Ts{mean(x[0], {0, 2})};
+      },
+      "x0.mean((0, 2))"));
+  cs.push_back(make_case(
+      "reduce/var_0_2_3", {normal({2, 3, 4, 5})},
+      [](const Ts& x) {
+        return Ts{var(x[0], {0, 2, 3})};
+      },
+      "x0.var((0, 2, 3))"));
+  cs.push_back(make_case(
+      "reduce/norm2_0_2", {normal({3, 2, 20})},
+      [](const Ts& x) {
+        return Ts{norm(x[0], 2, {0, 2})};
+      },
+      "torch.norm(x0, 2, dim=(0, 2))"));
+  cs.push_back(make_case(
+      "reduce/norm3_0_2", {normal({3, 2, 20})},
+      [](const Ts& x) {
+        return Ts{norm(x[0], 3, {0, 2})};
+      },
+      "torch.norm(x0, 3, dim=(0, 2))"));
+  cs.push_back(make_case(
+      "reduce/sum_int64_0_2", {integers({3, 2, 20}, -9, 9)},
+      [](const Ts& x) {
+        return Ts{sum(x[0], {0, 2})};
+      },
+      "x0.sum((0, 2))", kOracle));
   OpCase big = make_case(
       "reduce/sum_perf_8x64x56x56", {normal({8, 64, 56, 56}, false)},
       [](const Ts& x) {
