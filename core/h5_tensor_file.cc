@@ -524,6 +524,14 @@ const char* attr_type_name(const H5AttrValue& v) {
   }
 }
 
+// Every dataset and group of an open file, in creation order.
+Visit visit_file(hid_t file, const std::string& path) {
+  H5Id root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
+  Visit v;
+  visit_group(root.get(), "", v, path);
+  return v;
+}
+
 }  // namespace
 
 void write_tensor_file(const std::string& path, const TensorMap& tensors, const H5AttrMap& attrs) {
@@ -566,9 +574,7 @@ TensorFileContents read_tensor_file(const std::string& path) {
   std::lock_guard<std::mutex> lock(h5_mutex());
   QuietH5 quiet;
   H5Id file = open_for_reading(path);
-  H5Id root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
-  Visit v;
-  visit_group(root.get(), "", v, path);
+  const Visit v = visit_file(file.get(), path);
   TensorFileContents out;
   for (const std::string& key : v.datasets) {
     out.tensors.emplace_back(key, read_dataset(file.get(), key, path));
@@ -593,9 +599,7 @@ std::vector<TensorInfo> list_tensors(const std::string& path) {
   std::lock_guard<std::mutex> lock(h5_mutex());
   QuietH5 quiet;
   H5Id file = open_for_reading(path);
-  H5Id root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
-  Visit v;
-  visit_group(root.get(), "", v, path);
+  const Visit v = visit_file(file.get(), path);
   std::vector<TensorInfo> out;
   for (const std::string& key : v.datasets) {
     DatasetHandle h = open_dataset(file.get(), key, path);
@@ -608,9 +612,7 @@ H5AttrMap read_attrs(const std::string& path) {
   std::lock_guard<std::mutex> lock(h5_mutex());
   QuietH5 quiet;
   H5Id file = open_for_reading(path);
-  H5Id root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
-  Visit v;
-  visit_group(root.get(), "", v, path);
+  const Visit v = visit_file(file.get(), path);
   H5AttrMap out;
   for (const std::string& g : v.groups) read_group_attrs(file.get(), g, out, path);
   return out;

@@ -52,19 +52,16 @@ Normalized group_norm_impl(const Tensor& x, int64_t G, const Tensor& weight, con
   const Shape xs = x.sizes();
   const DType wdt = weight.defined() ? weight.dtype() : dt,
               bdt = bias.defined() ? bias.dtype() : dt;
-  record_op(op, {x, weight, bias}, {r.y},
-            [=](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
-              const Tensor gy = g[0].contiguous();
-              Tensor gx = needs[0] ? empty(xs, dt, x3.device()) : Tensor();
-              Tensor gw = needs[1] ? empty({C}, dt, x3.device()) : Tensor();
-              Tensor gb = needs[2] ? empty({C}, dt, x3.device()) : Tensor();
-              group_norm_backward_kernel().get(x3.device(), dt)(
-                  gy.as_strided(s3, st3, gy.offset()), x3, G, mean, rstd, w,
-                  gx.defined() ? gx.as_strided(s3, st3, 0) : Tensor(), gw, gb);
-              if (gw.defined() && wdt != dt) gw = gw.to(wdt);
-              if (gb.defined() && bdt != dt) gb = gb.to(bdt);
-              return std::vector<Tensor>{gx, gw, gb};
-            });
+  record_op(
+      op, {x, weight, bias}, {r.y},
+      [=](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
+        const Tensor gy = g[0].contiguous();
+        norm_detail::NormGrads grads = norm_detail::alloc_norm_grads(needs, xs, C, dt, x3.device());
+        group_norm_backward_kernel().get(x3.device(), dt)(
+            gy.as_strided(s3, st3, gy.offset()), x3, G, mean, rstd, w,
+            grads.gx.defined() ? grads.gx.as_strided(s3, st3, 0) : Tensor(), grads.gw, grads.gb);
+        return norm_detail::norm_grads_in_param_dtypes(grads, wdt, bdt);
+      });
   return r;
 }
 

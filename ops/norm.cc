@@ -38,6 +38,21 @@ void check_input(const Tensor& x, int64_t min_dim, const char* op) {
            ": expected a f32 or f64 input, got ", x.str());
 }
 
+NormGrads alloc_norm_grads(const std::vector<bool>& needs, const Shape& x_shape, int64_t c,
+                           DType dt, Device device) {
+  NormGrads g;
+  if (needs[0]) g.gx = empty(x_shape, dt, device);
+  if (needs[1]) g.gw = empty({c}, dt, device);
+  if (needs[2]) g.gb = empty({c}, dt, device);
+  return g;
+}
+
+std::vector<Tensor> norm_grads_in_param_dtypes(NormGrads g, DType weight_dtype, DType bias_dtype) {
+  if (g.gw.defined() && g.gw.dtype() != weight_dtype) g.gw = g.gw.to(weight_dtype);
+  if (g.gb.defined() && g.gb.dtype() != bias_dtype) g.gb = g.gb.to(bias_dtype);
+  return {g.gx, g.gw, g.gb};
+}
+
 void update_running(const Tensor& running, const Tensor& stat, double momentum,
                     double stat_weight) {
   NoGradGuard no_grad;
@@ -107,22 +122,19 @@ Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias
   const Shape xs = x.sizes();
   const DType wdt = weight.defined() ? weight.dtype() : dt,
               bdt = bias.defined() ? bias.dtype() : dt;
-  record_op(op, {x, weight, bias}, {y},
-            [=](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
-              Tensor gy = g[0];
-              if (relu) gy = binary_raw(BinaryOp::kReluGrad, gy, sy);
-              gy = gy.contiguous();
-              Tensor gx = needs[0] ? empty(xs, dt, x3.device()) : Tensor();
-              Tensor gw = needs[1] ? empty({C}, dt, x3.device()) : Tensor();
-              Tensor gb = needs[2] ? empty({C}, dt, x3.device()) : Tensor();
-              const Shape s3{N, C, S}, st3{C * S, S, 1};
-              batch_norm_backward_kernel().get(x3.device(), dt)(
-                  gy.as_strided(s3, st3, gy.offset()), x3, mean, invstd, w, training,
-                  gx.defined() ? gx.as_strided(s3, st3, 0) : Tensor(), gw, gb);
-              if (gw.defined() && wdt != dt) gw = gw.to(wdt);
-              if (gb.defined() && bdt != dt) gb = gb.to(bdt);
-              return std::vector<Tensor>{gx, gw, gb};
-            });
+  record_op(
+      op, {x, weight, bias}, {y},
+      [=](const std::vector<Tensor>& g, const std::vector<bool>& needs) {
+        Tensor gy = g[0];
+        if (relu) gy = binary_raw(BinaryOp::kReluGrad, gy, sy);
+        gy = gy.contiguous();
+        norm_detail::NormGrads grads = norm_detail::alloc_norm_grads(needs, xs, C, dt, x3.device());
+        const Shape s3{N, C, S}, st3{C * S, S, 1};
+        batch_norm_backward_kernel().get(x3.device(), dt)(
+            gy.as_strided(s3, st3, gy.offset()), x3, mean, invstd, w, training,
+            grads.gx.defined() ? grads.gx.as_strided(s3, st3, 0) : Tensor(), grads.gw, grads.gb);
+        return norm_detail::norm_grads_in_param_dtypes(grads, wdt, bdt);
+      });
   return y;
 }
 

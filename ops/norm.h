@@ -2,6 +2,8 @@
 // (torchvision's FrozenBatchNorm2d).
 #pragma once
 
+#include <vector>
+
 #include "core/tensor.h"
 #include "ops/dispatch.h"
 
@@ -55,6 +57,16 @@ void check_input(const Tensor& x, int64_t min_dim, const char* op);
 // stat_weight is momentum, or for batch norm's variance momentum * n / (n - 1) (unbiasing folded
 // in).
 void update_running(const Tensor& running, const Tensor& stat, double momentum, double stat_weight);
+
+// The gradients a normalization backward kernel writes, in x's dtype: grad_x (x's shape) and the
+// per-channel grad_weight / grad_bias ([c]), each allocated only where `needs` asks for it.
+struct NormGrads {
+  Tensor gx, gw, gb;
+};
+NormGrads alloc_norm_grads(const std::vector<bool>& needs, const Shape& x_shape, int64_t c,
+                           DType dt, Device device);
+// {gx, gw, gb} with gw/gb converted to the dtypes of weight and bias (kernels compute in x's).
+std::vector<Tensor> norm_grads_in_param_dtypes(NormGrads g, DType weight_dtype, DType bias_dtype);
 }  // namespace norm_detail
 
 }  // namespace dc
