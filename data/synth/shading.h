@@ -1,0 +1,74 @@
+// Shading and anti-aliasing of the synthetic world: Lambertian lighting (ambient + one directional
+// light), bilinear texture lookup at interpolated (U, V), and supersampling of the RGB image only.
+//
+// render() rasterizes twice: once at pixel centres (the label pass: its Fragments give exact face
+// ids, barycentrics, depth and every label map through interpolate()), and once on an S×S
+// sub-sample grid whose shaded samples are averaged into each pixel's colour. Labels therefore
+// never blend across edges, while the image is anti-aliased.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "data/synth/camera.h"
+#include "data/synth/mesh.h"
+#include "data/synth/rasterizer.h"
+
+namespace dc {
+
+// An RGB texture: height × width × 3 floats, row-major (row 0 first).
+struct Texture {
+  int height = 0, width = 0;
+  std::vector<float> rgb;
+
+  // Checks height, width >= 1 and rgb.size() == height·width·3.
+  void validate(const std::string& where = "texture") const;
+};
+
+// Bilinear lookup at texture coordinates (u, v), as grid_sample with align_corners = false and
+// border padding: texel (i, j) (column i, row j) has its centre at ((i + ½)/W, (j + ½)/H); u grows
+// with the column, v with the row (v = 0 is the top row); outside the centres of the border texels
+// the border texel values extend (clamp to edge). Unchecked (call validate() once).
+std::array<float, 3> sample_bilinear(const Texture& texture, float u, float v);
+
+// Ambient + one directional light: colour = albedo · (ambient + diffuse · max(0, n̂ · l̂)),
+// clamped to [0, 1], with n̂ the normalized interpolated normal and l̂ the normalized direction.
+struct Light {
+  Vec3 direction{0, 0, -1};  // world direction from the surface *towards* the light
+  float ambient = 0.35f;
+  float diffuse = 0.65f;
+};
+
+struct ShadingOptions {
+  // Albedo: `texture` sampled at the vertex attribute `uv` (width 2) when set, else the vertex or
+  // face attribute `colour` (width 3). The texture is the caller's and must outlive the call.
+  const Texture* texture = nullptr;
+  std::string uv = "uv";
+  std::string colour = "colour";
+  // Normals for lighting: vertex or face attribute, width 3, world coordinates.
+  std::string normal = "normal";
+  Light light;
+  // Where no triangle is seen: `background_image` (height × width × 3 at the output size) if not
+  // empty, else `background`. Under supersampling a missed sub-sample takes its pixel's value.
+  std::array<float, 3> background{0, 0, 0};
+  std::vector<float> background_image;
+  // S: RGB is the mean of S×S samples per pixel (1: one sample at the centre, no anti-aliasing).
+  int supersample = 2;
+};
+
+struct Render {
+  Fragments fragments;     // the label pass at pixel centres
+  std::vector<float> rgb;  // height × width × 3 in [0, 1]
+};
+
+// Colours of the samples of `fragments`: H·W·3, shaded where covered and the background where not
+// (the background image must match the fragments' size).
+std::vector<float> shade(const Mesh& mesh, const Fragments& fragments,
+                         const ShadingOptions& options);
+
+// Rasterizes and shades `mesh` seen by `camera` (see the top of this file).
+Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& shading = {},
+              const RasterOptions& raster = {});
+
+}  // namespace dc
