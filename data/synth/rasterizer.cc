@@ -82,6 +82,8 @@ struct Setup {
   double c[3], gx[3], gy[3];
   double ci, gxi, gyi;  // Σ_k of the above: 1/Z as a plane
   double z[3];          // the corners' depths
+  int32_t prim;         // index into the prims
+  bool clipped;         // a piece of a clipped face (its corners are clip vertices)
 };
 
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
@@ -199,7 +201,6 @@ struct Visibility::Impl {
   int64_t num_vertices = 0;
   std::vector<Prim> prims;
   std::vector<Setup> setups;                        // of the prims that can cover a pixel
-  std::vector<int32_t> setup_prim;                  // prim index of each setup
   std::vector<std::array<double, 3>> clip_weights;  // of screen vertices num_vertices + i
   std::vector<int32_t> ids;                         // H·W winning setup, −1 at background
 };
@@ -212,7 +213,6 @@ bool Visibility::fragment(int x, int y, int32_t* face, float* bary, float* depth
   const int32_t q = im.ids[static_cast<int64_t>(y) * im.width + x];
   if (q < 0) return false;
   const Setup& s = im.setups[q];
-  const Prim& pr = im.prims[im.setup_prim[q]];
   const double dx = x - s.ox, dy = y - s.oy;
   double u[3], sum = 0;
   for (int k = 0; k < 3; ++k) {
@@ -229,9 +229,10 @@ bool Visibility::fragment(int x, int y, int32_t* face, float* bary, float* depth
   // Depth as the barycentric blend of the corners' depths (1/Σu unless a clamp acted), so depth
   // and every interpolated attribute describe the same surface point.
   *depth = static_cast<float>(b[0] * s.z[0] + b[1] * s.z[1] + b[2] * s.z[2]);
-  const int64_t V = im.num_vertices;
-  if (pr.v[0] >= V || pr.v[1] >= V || pr.v[2] >= V) {
+  const Prim& pr = im.prims[s.prim];
+  if (s.clipped) {
     // A piece of a clipped face: map to the face's own corners.
+    const int64_t V = im.num_vertices;
     double w[3] = {0, 0, 0};
     for (int k = 0; k < 3; ++k) {
       const auto& cw = im.clip_weights[pr.v[k] - V];
@@ -326,15 +327,14 @@ Visibility rasterize_visibility(const Mesh& mesh, const Camera& cam, const Raste
 
   // Setup per prim (kept in prim order, which is face order).
   std::vector<Setup>& setups = impl->setups;
-  std::vector<int32_t>& setup_prim = impl->setup_prim;
   setups.reserve(prims.size());
-  setup_prim.reserve(prims.size());
   for (size_t q = 0; q < prims.size(); ++q) {
     const Prim& pr = prims[q];
     Setup s;
     if (make_setup(screen[pr.v[0]], screen[pr.v[1]], screen[pr.v[2]], W, H, s)) {
+      s.prim = static_cast<int32_t>(q);
+      s.clipped = pr.v[0] >= V || pr.v[1] >= V || pr.v[2] >= V;
       setups.push_back(s);
-      setup_prim.push_back(static_cast<int32_t>(q));
     }
   }
 

@@ -1,7 +1,7 @@
 // Times render() at 256×256 of a UV sphere of about 20k triangles filling most of the image,
 // textured, with 2×2 supersampling, plus the U,V and part label maps: the per-image cost of the
 // rasterizer in the synthetic world. Single thread (the data loader renders one sample per
-// worker). Usage: render_bench [iterations [cull_back_faces: 0|1]]
+// worker). Usage: render_bench [iterations [cull_back_faces: 0|1 [profile]]]
 #include <time.h>
 
 #include <algorithm>
@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
 
   RasterOptions raster;
   raster.cull_back_faces = argc > 2 && std::atoi(argv[2]) != 0;
+  if (argc > 3) {  // profiling mode: render() only
+    for (int it = 0; it < iters; ++it) render(m, cam, opt, raster);
+    return 0;
+  }
   double best = 1e30, total = 0;
   int64_t covered = 0;
   for (int it = 0; it < iters; ++it) {

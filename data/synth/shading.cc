@@ -60,19 +60,36 @@ struct Shader {
     light[2] = static_cast<float>(l.z);
   }
 
+  // Linear per-vertex attributes (the common case) are blended inline; other modes go through
+  // interpolate_fragment.
+  template <int kWidth>
+  void attribute(const AttrRef& ref, int32_t face, const float* bary, float* out) const {
+    if (ref.per_face || ref.attr->interp != Interp::kLinear) {
+      interpolate_fragment(mesh, *ref.attr, ref.per_face, face, bary, out);
+      return;
+    }
+    const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(face)];
+    const float* d = ref.attr->data.data();
+    const float *a = d + kWidth * static_cast<int64_t>(fv[0]),
+                *b = d + kWidth * static_cast<int64_t>(fv[1]),
+                *c = d + kWidth * static_cast<int64_t>(fv[2]);
+    for (int i = 0; i < kWidth; ++i) out[i] = bary[0] * a[i] + bary[1] * b[i] + bary[2] * c[i];
+  }
+
   void operator()(int32_t face, const float* bary, float* rgb) const {
     float n[3], a[3];
-    interpolate_fragment(mesh, *normal.attr, normal.per_face, face, bary, n);
+    attribute<3>(normal, face, bary, n);
     if (opt.texture != nullptr) {
       float uv[2];
-      interpolate_fragment(mesh, *albedo.attr, albedo.per_face, face, bary, uv);
+      attribute<2>(albedo, face, bary, uv);
       const std::array<float, 3> t = sample_bilinear(*opt.texture, uv[0], uv[1]);
       std::copy(t.begin(), t.end(), a);
     } else {
-      interpolate_fragment(mesh, *albedo.attr, albedo.per_face, face, bary, a);
+      attribute<3>(albedo, face, bary, a);
     }
-    const float len = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-    const float cosine = len > 0 ? (n[0] * light[0] + n[1] * light[1] + n[2] * light[2]) / len : 0;
+    const float len2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+    const float dot = n[0] * light[0] + n[1] * light[1] + n[2] * light[2];
+    const float cosine = len2 > 0 ? dot / std::sqrt(len2) : 0;
     const float k = opt.light.ambient + opt.light.diffuse * std::max(0.0f, cosine);
     for (int c = 0; c < 3; ++c) rgb[c] = std::min(1.0f, std::max(0.0f, a[c] * k));
   }
