@@ -379,7 +379,7 @@ out = torch.nn.utils.stateless.functional_call(m, sd, (x0.double(),))
     expect_close_rel(y[s].to_vector(), r.outputs[s], 1e-4, "eval stack " + std::to_string(s));
   }
   ASSERT_TRUE(x.grad().defined());
-  expect_close_norm(x.grad().to_vector(), r.grads[0], 1e-3, "input gradient");
+  expect_close_norm(x.grad().to_vector(), r.grads[0], 1e-4, "input gradient");
   size_t checked = 0;
   const NamedTensors sd = m.state_dict();
   const NamedTensors params = m.named_parameters();
@@ -388,7 +388,7 @@ out = torch.nn.utils.stateless.functional_call(m, sd, (x0.double(),))
     if (find_tensor(params, name) == nullptr) continue;
     ASSERT_TRUE(t.grad().defined()) << name << " got no gradient";
     ASSERT_TRUE(r.grads[i + 1].defined) << name;
-    expect_close_norm(t.grad().to_vector(), r.grads[i + 1], 1e-3, name + " gradient");
+    expect_close_norm(t.grad().to_vector(), r.grads[i + 1], 1e-4, name + " gradient");
     ++checked;
   }
   EXPECT_EQ(checked, m.parameters().size());
