@@ -70,8 +70,8 @@ Tensor permute_labels(const Tensor& labels, const std::vector<int64_t>& table,
   Tensor out = empty(labels.sizes(), labels.dtype());
   const T* in = labels.data<T>();
   T* dst = out.data<T>();
-  const int64_t n = static_cast<int64_t>(table.size());
-  for (int64_t i = 0; i < labels.numel(); ++i) {
+  const int64_t n = static_cast<int64_t>(table.size()), count = labels.numel();
+  for (int64_t i = 0; i < count; ++i) {
     const int64_t v = static_cast<int64_t>(in[i]);
     DC_CHECK(v >= 0 && v < n, "HorizontalFlip: field '", name, "' holds the value ", v,
              ", outside its label permutation (", n, " entries)");
@@ -88,6 +88,27 @@ Tensor permute_rows(const Tensor& t, const std::vector<int64_t>& table) {
   for (size_t i = 0; i < table.size(); ++i) {
     std::memcpy(static_cast<char*>(out.raw_data()) + i * row,
                 static_cast<const char*>(t.raw_data()) + table[i] * row, row);
+  }
+  return out;
+}
+
+// A contiguous copy of a C×H×W or H×W field on this thread (Tensor::clone may use the shared
+// pool, which loader threads must not wait on).
+template <typename T>
+Tensor serial_copy(const Tensor& t) {
+  Tensor out = empty(t.sizes(), t.dtype());
+  T* dst = out.data<T>();
+  const T* src = t.data<T>();
+  if (t.is_contiguous()) {
+    std::memcpy(dst, src, sizeof(T) * t.numel());
+    return out;
+  }
+  const int64_t c_n = t.dim() == 3 ? t.size(0) : 1, sc = t.dim() == 3 ? t.stride(0) : 0;
+  const int64_t h = t.size(-2), w = t.size(-1), sy = t.stride(-2), sx = t.stride(-1);
+  for (int64_t c = 0; c < c_n; ++c) {
+    for (int64_t y = 0; y < h; ++y) {
+      for (int64_t x = 0; x < w; ++x) *dst++ = src[c * sc + y * sy + x * sx];
+    }
   }
   return out;
 }
@@ -286,7 +307,7 @@ void ColorJitter::apply(Sample& sample, const SampleLayout& layout, Generator& r
              ", expected 3×H×W (RGB), 1×H×W or H×W (grey)");
     const std::string what = "ColorJitter: field '" + name + "'";
     sample[name] = DC_DISPATCH_FLOAT(img.dtype(), what.c_str(), [&] {
-      Tensor out = img.clone();  // contiguous, and never the caller's storage
+      Tensor out = serial_copy<scalar_t>(img);
       const Jitter<scalar_t> j{out.data<scalar_t>(), channels, img.size(-1) * img.size(-2)};
       for (int k = 0; k < 3; ++k) {
         const auto f = static_cast<scalar_t>(factors[order[k]]);

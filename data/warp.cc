@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "data/resample.h"
 
 namespace dc {
 
@@ -85,123 +86,6 @@ std::array<int64_t, 2> sample_image_size(const Sample& sample, const SampleLayou
 
 namespace {
 
-// Element (c, y, x) of a C×H×W or H×W field lies at c·sc + y·sy + x·sx from its first element.
-struct Planes {
-  int64_t channels, sc, sy, sx;
-};
-
-Planes planes_of(const Tensor& t) {
-  if (t.dim() == 2) return {1, 0, t.stride(0), t.stride(1)};
-  return {t.size(0), t.stride(0), t.stride(1), t.stride(2)};
-}
-
-Shape out_shape(const Tensor& t, int64_t out_h, int64_t out_w) {
-  if (t.dim() == 2) return {out_h, out_w};
-  return {t.size(0), out_h, out_w};
-}
-
-// The source point (continuous coordinates) that output pixel (i, j)'s centre comes from.
-struct RowWalker {
-  const Affine& inv;
-  double u0, v0;  // for j = 0
-  RowWalker(const Affine& m, int64_t i)
-      : inv(m), u0(m.a * 0.5 + m.b * (i + 0.5) + m.c), v0(m.d * 0.5 + m.e * (i + 0.5) + m.f) {}
-  double u(int64_t j) const { return u0 + inv.a * j; }
-  double v(int64_t j) const { return v0 + inv.d * j; }
-};
-
-// Bilinear resampling of a float image; see the kImage rule in warp.h.
-template <typename T>
-Tensor warp_image(const Tensor& src, const Affine& inv, int64_t h, int64_t w, int64_t out_h,
-                  int64_t out_w) {
-  const Planes p = planes_of(src);
-  Tensor out = empty(out_shape(src, out_h, out_w), src.dtype());
-  const T* in = src.data<T>();
-  T* dst = out.data<T>();
-  std::vector<int64_t> offsets(4 * out_w);
-  std::vector<T> weights(4 * out_w);
-  const int64_t plane = out_h * out_w;
-  for (int64_t i = 0; i < out_h; ++i) {
-    const RowWalker row(inv, i);
-    for (int64_t j = 0; j < out_w; ++j) {
-      const double u = row.u(j), v = row.v(j);
-      int64_t* o = &offsets[4 * j];
-      T* wt = &weights[4 * j];
-      if (!(u >= 0 && u < w && v >= 0 && v < h)) {
-        std::fill(o, o + 4, 0);
-        std::fill(wt, wt + 4, T(0));
-        continue;
-      }
-      const double px = u - 0.5, py = v - 0.5;
-      const double fx0 = std::floor(px), fy0 = std::floor(py);
-      const T fx = static_cast<T>(px - fx0), fy = static_cast<T>(py - fy0);
-      const int64_t x0 = static_cast<int64_t>(fx0), y0 = static_cast<int64_t>(fy0);
-      const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + 1, w - 1);
-      const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + 1, h - 1);
-      o[0] = ya * p.sy + xa * p.sx;
-      o[1] = ya * p.sy + xb * p.sx;
-      o[2] = yb * p.sy + xa * p.sx;
-      o[3] = yb * p.sy + xb * p.sx;
-      wt[0] = (1 - fy) * (1 - fx);
-      wt[1] = (1 - fy) * fx;
-      wt[2] = fy * (1 - fx);
-      wt[3] = fy * fx;
-    }
-    for (int64_t c = 0; c < p.channels; ++c) {
-      const T* s = in + c * p.sc;
-      T* d = dst + c * plane + i * out_w;
-      for (int64_t j = 0; j < out_w; ++j) {
-        const int64_t* o = &offsets[4 * j];
-        const T* wt = &weights[4 * j];
-        d[j] = wt[0] * s[o[0]] + wt[1] * s[o[1]] + wt[2] * s[o[2]] + wt[3] * s[o[3]];
-      }
-    }
-  }
-  return out;
-}
-
-// Nearest-neighbour resampling of any dtype, moving elements as opaque words of sizeof(W) bytes.
-template <typename Word>
-Tensor warp_label(const Tensor& src, const Affine& inv, int64_t h, int64_t w, int64_t out_h,
-                  int64_t out_w) {
-  const Planes p = planes_of(src);
-  Tensor out = empty(out_shape(src, out_h, out_w), src.dtype());
-  const Word* in = static_cast<const Word*>(src.raw_data());
-  Word* dst = static_cast<Word*>(out.raw_data());
-  std::vector<int64_t> offsets(out_w);  // -1: outside the source
-  const int64_t plane = out_h * out_w;
-  for (int64_t i = 0; i < out_h; ++i) {
-    const RowWalker row(inv, i);
-    for (int64_t j = 0; j < out_w; ++j) {
-      const double u = row.u(j), v = row.v(j);
-      offsets[j] = (u >= 0 && u < w && v >= 0 && v < h)
-                       ? static_cast<int64_t>(v) * p.sy + static_cast<int64_t>(u) * p.sx
-                       : -1;
-    }
-    for (int64_t c = 0; c < p.channels; ++c) {
-      const Word* s = in + c * p.sc;
-      Word* d = dst + c * plane + i * out_w;
-      for (int64_t j = 0; j < out_w; ++j) d[j] = offsets[j] >= 0 ? s[offsets[j]] : Word(0);
-    }
-  }
-  return out;
-}
-
-Tensor warp_label_any(const Tensor& src, const Affine& inv, int64_t h, int64_t w, int64_t out_h,
-                      int64_t out_w) {
-  switch (dtype_size(src.dtype())) {
-    case 1:
-      return warp_label<uint8_t>(src, inv, h, w, out_h, out_w);
-    case 2:
-      return warp_label<uint16_t>(src, inv, h, w, out_h, out_w);
-    case 4:
-      return warp_label<uint32_t>(src, inv, h, w, out_h, out_w);
-    case 8:
-      return warp_label<uint64_t>(src, inv, h, w, out_h, out_w);
-  }
-  DC_FAIL("warp_label: unexpected element size of dtype ", dtype_name(src.dtype()));
-}
-
 // The visibility field of point field `name`, if the sample has one.
 std::string visibility_field(const Sample& sample, const std::string& name) {
   if (sample.count(name + "_visible")) return name + "_visible";
@@ -258,7 +142,7 @@ void warp_sample(Sample& sample, const SampleLayout& layout, const Affine& map, 
   DC_CHECK(out_h > 0 && out_w > 0, where, ": output size ", out_h, "×", out_w, " must be positive");
   check_sample_layout(sample, layout, where);
   const auto [h, w] = sample_image_size(sample, layout, where);
-  const Affine inv = map.inverse();
+  const ResampleTable table(map.inverse(), h, w, out_h, out_w);
   // Results go to a copy of the handles, so that a failure leaves `sample` as it was.
   Sample out = sample;
   for (const auto& [name, kind] : layout) {
@@ -268,13 +152,13 @@ void warp_sample(Sample& sample, const SampleLayout& layout, const Affine& map, 
         break;
       case FieldKind::kImage: {
         const Tensor& t = field(sample, name, where);
-        out[name] = DC_DISPATCH_FLOAT(t.dtype(), what.c_str(), [&] {
-          return warp_image<scalar_t>(t, inv, h, w, out_h, out_w);
-        });
+        DC_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::f64, what, " is ", t.str(),
+                 ", expected an f32 or f64 image");
+        out[name] = table.image(t);
         break;
       }
       case FieldKind::kDenseLabel:
-        out[name] = warp_label_any(field(sample, name, where), inv, h, w, out_h, out_w);
+        out[name] = table.label(field(sample, name, where));
         break;
       case FieldKind::kPoints: {
         const Tensor& t = field(sample, name, where);

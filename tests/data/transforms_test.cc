@@ -9,9 +9,11 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ops/creation.h"
+#include "ops/grid_sample.h"
 #include "ops/upsample.h"
 #include "tests/testing/expect_error.h"
 
@@ -341,6 +343,69 @@ TEST(Transforms, ScaledImageMatchesBilinearInterpolate) {
     // Points scale about the pixel-centre convention: x' = (x + ½)·s − ½.
     EXPECT_FLOAT_EQ(s.at("landmarks").data<float>()[2], (15 + 0.5) * factor - 0.5);
     EXPECT_FLOAT_EQ(s.at("boxes").data<float>()[2], 7 * factor);
+  }
+}
+
+// A rotation by an arbitrary angle against grid_sample (border padding: edge pixels clamped),
+// zeroed where the source point falls outside the image, with the grid built from the documented
+// map: output continuous point q reads the source at R⁻¹(q − c) + c, c the image centre.
+TEST(Transforms, RotatedImageMatchesGridSample) {
+  for (const auto& [h, w, degrees] : std::vector<std::tuple<int64_t, int64_t, double>>{
+           {kS, kS, 30}, {12, 17, -41.5}, {15, 9, 123}}) {
+    Sample s = random_sample(13, h, w);
+    const Tensor in = s.at("image");
+    Generator rng(0);
+    RandomRotation(degrees, degrees).apply(s, full_layout(), rng);
+    const double t = degrees * M_PI / 180, cx = w / 2.0, cy = h / 2.0;
+    Tensor grid = empty({1, h, w, 2});
+    std::vector<bool> inside(h * w);
+    for (int64_t i = 0; i < h; ++i) {
+      for (int64_t j = 0; j < w; ++j) {
+        // Counter-clockwise on screen by t, so the inverse turns clockwise.
+        const double qx = j + 0.5 - cx, qy = i + 0.5 - cy;
+        const double u = std::cos(t) * qx - std::sin(t) * qy + cx;
+        const double v = std::sin(t) * qx + std::cos(t) * qy + cy;
+        grid.data<float>()[(i * w + j) * 2] = static_cast<float>(2 * u / w - 1);
+        grid.data<float>()[(i * w + j) * 2 + 1] = static_cast<float>(2 * v / h - 1);
+        inside[i * w + j] = u >= 0 && u < w && v >= 0 && v < h;
+      }
+    }
+    const std::vector<double> want = grid_sample(in.unsqueeze(0), grid, GridSampleMode::kBilinear,
+                                                 GridSamplePadding::kBorder, false)
+                                         .to_vector();
+    const std::vector<double> got = s.at("image").to_vector();
+    int64_t zeros = 0;
+    for (int64_t k = 0; k < 3 * h * w; ++k) {
+      const bool in_source = inside[k % (h * w)];
+      zeros += !in_source;
+      ASSERT_NEAR(got[k], in_source ? want[k] : 0.0, 2e-5) << degrees << " " << k;
+    }
+    EXPECT_GT(zeros, 0) << degrees;  // the corners came from outside the source
+  }
+}
+
+// Fields given as strided views move exactly as their contiguous copies.
+TEST(Transforms, StridedFieldsMoveLikeContiguousOnes) {
+  const Sample dense = random_sample(14);
+  Sample strided = dense;
+  // The same values, stored transposed and viewed back.
+  for (const char* name : {"image", "uv", "part", "mask"}) {
+    const Tensor t = dense.at(name);
+    const Tensor stored = t.dim() == 3 ? t.transpose(1, 2).contiguous() : t.t().contiguous();
+    strided[name] = t.dim() == 3 ? stored.transpose(1, 2) : stored.t();
+    ASSERT_FALSE(strided[name].is_contiguous());
+    ASSERT_EQ(strided[name].to_vector(), t.to_vector());
+  }
+  for (const TransformPtr& t : std::vector<TransformPtr>{
+           std::make_shared<RandomRotation>(25),
+           std::make_shared<RandomScale>(std::vector<double>{1.5}), std::make_shared<Crop>(11, 13),
+           std::make_shared<HorizontalFlip>(1.0, face_rules()),
+           std::make_shared<ColorJitter>(0.3, 0.3, 0.3)}) {
+    Sample a = dense, b = strided;
+    Generator ra(4), rb(4);
+    t->apply(a, full_layout(), ra);
+    t->apply(b, full_layout(), rb);
+    expect_same_fields(b, a, t->name());
   }
 }
 
