@@ -68,28 +68,51 @@ ResampleTable::ResampleTable(const Affine& inv, int64_t h, int64_t w, int64_t ou
     fill(ys_, inv.e, inv.f, out_h, h);
     return;
   }
-  pixels_.reset(new Pixel[out_h * out_w]);  // every entry is written below
-  near_.reset(new int32_t[out_h * out_w]);
+  const int64_t n = out_h * out_w;  // every entry of the tables is written below
+  near_.reset(new int32_t[n]);
+  x0_.reset(new int32_t[n]);
+  y0_.reset(new int32_t[n]);
+  fx_.reset(new float[n]);
+  fy_.reset(new float[n]);
+  src_h_ = h;
   src_w_ = w;
+  bool on_centres = true;
   for (int64_t i = 0; i < out_h; ++i) {
     const double u0 = inv.b * (i + 0.5) + inv.c, v0 = inv.e * (i + 0.5) + inv.f;
-    for (int64_t j = 0; j < out_w; ++j) {
-      const Sample1d sx = sample_1d(u0 + inv.a * (j + 0.5), w);
-      const Sample1d sy = sample_1d(v0 + inv.d * (j + 0.5), h);
-      Pixel& p = pixels_[i * out_w + j];
-      if (!sx.inside || !sy.inside) {
-        p = Pixel{0, 0, 0, 0, -1, -1, 0, 0};
-        near_[i * out_w + j] = -1;
-        continue;
-      }
-      p = Pixel{static_cast<int32_t>(sx.lo),      static_cast<int32_t>(sx.hi),
-                static_cast<int32_t>(sy.lo),      static_cast<int32_t>(sy.hi),
-                static_cast<int32_t>(sx.nearest), static_cast<int32_t>(sy.nearest),
-                static_cast<float>(sx.frac),      static_cast<float>(sy.frac)};
-      near_[i * out_w + j] = static_cast<int32_t>(sy.nearest * w + sx.nearest);
-      on_centres_ = on_centres_ && sx.frac == 0 && sy.frac == 0;
+    int32_t* near = &near_[i * out_w];
+    int32_t* x0 = &x0_[i * out_w];
+    int32_t* y0 = &y0_[i * out_w];
+    float* fx = &fx_[i * out_w];
+    float* fy = &fy_[i * out_w];
+    // Branch-free in 32-bit types, so that it vectorizes: coordinates are clamped to
+    // [-1, size] before the integer conversions (whose results only matter inside the source).
+    // Single precision places samples within 1e-3 pixel on images up to 8192 wide, and keeps
+    // quarter turns exact (half-integers times 0 or ±1).
+    const float fu0 = static_cast<float>(u0), fv0 = static_cast<float>(v0);
+    const float fa = static_cast<float>(inv.a), fd = static_cast<float>(inv.d);
+    const float fw = static_cast<float>(w), fh = static_cast<float>(h);
+    const int32_t iw = static_cast<int32_t>(w);
+    for (int32_t j = 0; j < static_cast<int32_t>(out_w); ++j) {
+      const float u = fu0 + fa * (static_cast<float>(j) + 0.5f);
+      const float v = fv0 + fd * (static_cast<float>(j) + 0.5f);
+      const bool inside = (u >= 0) & (u < fw) & (v >= 0) & (v < fh);
+      const float uc = std::min(std::max(u, -1.0f), fw), vc = std::min(std::max(v, -1.0f), fh);
+      const float px = uc - 0.5f, py = vc - 0.5f;  // pixel-centre coordinates
+      const int32_t ix = static_cast<int32_t>(px + 1) - 1, iy = static_cast<int32_t>(py + 1) - 1;
+      const float wx = px - static_cast<float>(ix), wy = py - static_cast<float>(iy);
+      x0[j] = ix;
+      y0[j] = iy;
+      fx[j] = wx;
+      fy[j] = wy;
+      near[j] = inside ? static_cast<int32_t>(vc) * iw + static_cast<int32_t>(uc) : -1;
     }
+    int32_t off_centre = 0;  // an int reduction, so that this loop vectorizes too
+    for (int64_t j = 0; j < out_w; ++j) {
+      off_centre |= (near[j] >= 0) & ((fx[j] != 0) | (fy[j] != 0));
+    }
+    on_centres = on_centres && off_centre == 0;
   }
+  on_centres_ = on_centres;
 }
 
 template <typename T>
@@ -123,21 +146,22 @@ Tensor ResampleTable::bilinear(const Tensor& src) const {
     }
     return out;
   }
-  // Pixel-major, channels inner: each table entry is read once per field.
+  // Pixel-major: the neighbours and weights of a pixel serve all its channels.
   const int64_t plane = out_h_ * out_w_;
   for (int64_t k = 0; k < plane; ++k) {
-    const Pixel& q = pixels_[k];
-    if (q.nx < 0) {
-      for (int64_t c = 0; c < p.channels; ++c) dst[c * plane + k] = 0;
+    if (near_[k] < 0) {
+      for (int64_t c = 0; c < p.channels; ++c) dst[c * plane + k] = T(0);
       continue;
     }
-    const T fx = q.fx, fy = q.fy;
-    const int64_t o00 = q.y0 * p.sy + q.x0 * p.sx, o01 = q.y0 * p.sy + q.x1 * p.sx;
-    const int64_t o10 = q.y1 * p.sy + q.x0 * p.sx, o11 = q.y1 * p.sy + q.x1 * p.sx;
+    const int32_t x = x0_[k], y = y0_[k];
+    const int64_t xa = std::max(x, 0) * p.sx, xb = std::min<int64_t>(x + 1, src_w_ - 1) * p.sx;
+    const int64_t ya = std::max(y, 0) * p.sy, yb = std::min<int64_t>(y + 1, src_h_ - 1) * p.sy;
+    const T fx = fx_[k], fy = fy_[k];
+    const T w00 = (1 - fy) * (1 - fx), w01 = (1 - fy) * fx, w10 = fy * (1 - fx), w11 = fy * fx;
+    const int64_t o00 = ya + xa, o01 = ya + xb, o10 = yb + xa, o11 = yb + xb;
     for (int64_t c = 0; c < p.channels; ++c) {
       const T* s = in + c * p.sc;
-      dst[c * plane + k] =
-          (1 - fy) * ((1 - fx) * s[o00] + fx * s[o01]) + fy * ((1 - fx) * s[o10] + fx * s[o11]);
+      dst[c * plane + k] = w00 * s[o00] + w01 * s[o01] + w10 * s[o10] + w11 * s[o11];
     }
   }
   return out;
@@ -200,14 +224,13 @@ Tensor ResampleTable::nearest(const Tensor& src) const {
     }
     return out;
   }
-  for (int64_t k = 0; k < plane; ++k) {
-    const Pixel& q = pixels_[k];
-    if (q.nx < 0) {
-      for (int64_t c = 0; c < p.channels; ++c) dst[c * plane + k] = Word(0);
-      continue;
+  for (int64_t c = 0; c < p.channels; ++c) {
+    const Word* s = in + c * p.sc;
+    Word* d = dst + c * plane;
+    for (int64_t k = 0; k < plane; ++k) {
+      const int32_t q = near_[k];
+      d[k] = q >= 0 ? s[(q / src_w_) * p.sy + (q % src_w_) * p.sx] : Word(0);
     }
-    const int64_t o = q.ny * p.sy + q.nx * p.sx;
-    for (int64_t c = 0; c < p.channels; ++c) dst[c * plane + k] = in[c * p.sc + o];
   }
   return out;
 }

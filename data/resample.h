@@ -30,12 +30,6 @@ class ResampleTable {
     std::vector<double> frac;      // weight of hi
     std::vector<int64_t> nearest;  // the pixel containing the sample, -1 outside the source
   };
-  // Sources per output pixel otherwise.
-  struct Pixel {
-    int32_t x0, x1, y0, y1;  // bilinear neighbours, clamped
-    int32_t nx, ny;          // nearest pixel; nx = -1 outside the source
-    float fx, fy;            // weights of x1 and y1
-  };
 
  private:
   template <typename T>
@@ -49,10 +43,12 @@ class ResampleTable {
   // bilinear blend reduces to a copy, done as one.
   bool on_centres_ = true;
   Axis xs_, ys_;
-  std::unique_ptr<Pixel[]> pixels_;
-  // nearest source pixel y·w + x per output pixel, -1 outside (for row-contiguous fields)
-  std::unique_ptr<int32_t[]> near_;
-  int64_t src_w_ = 0;
+  // Otherwise, per output pixel: the source pixel y·w + x containing the sample (-1 outside
+  // the source), and the floor (x0, y0) of the sample's pixel-centre coordinates with the
+  // weights (fx, fy) of (x0 + 1, y0 + 1); neighbours are clamped to the source when read.
+  std::unique_ptr<int32_t[]> near_, x0_, y0_;
+  std::unique_ptr<float[]> fx_, fy_;
+  int64_t src_h_ = 0, src_w_ = 0;
 };
 
 }  // namespace dc

@@ -20,6 +20,9 @@
 //                leaves the image becomes empty (x1 == x2 or y1 == y2); filter by area if needed.
 //   kOther       untouched.
 // The image size H×W is that of the kImage and kDenseLabel fields, which must all agree.
+// Sample positions are exact in double precision for axis-aligned maps (scales, crops, flips);
+// for rotations they are computed in single precision (within 1e-3 pixel up to 8192 wide), which
+// still keeps quarter turns exact.
 #pragma once
 
 #include <array>
