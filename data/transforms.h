@@ -63,7 +63,8 @@ class RandomScale : public Transform {
 
 enum class CropPosition {
   kRandom,  // top-left corner uniform over the valid positions
-  kCenter,  // centred, the extra pixel (odd difference) going to the right/bottom side
+  kCenter,  // centred; with an odd difference the extra row/column is cut from, or padded at, the
+            // bottom/right
 };
 
 // Cuts an out_h × out_w window (an integer translation, so values are copied exactly). When the
@@ -105,7 +106,8 @@ struct FlipRules {
   // the top of this file), when present, is reordered the same way.
   std::map<std::string, std::vector<int64_t>> point_permutation;
   // Run last, on flipped samples only, for what tables cannot express (mirroring U inside the
-  // charts that need it, ...). It must follow the contract above (new tensors, no shared state).
+  // charts that need it, ...). It must follow the contract above (new tensors, no shared state,
+  // no thread pool: Tensor::clone of a large tensor uses the pool).
   std::function<void(Sample&)> after_flip;
 };
 
