@@ -14,6 +14,8 @@ namespace dc {
 namespace {
 
 thread_local bool t_in_parallel = false;
+// Set by SerialThreadScope (data-loader threads): parallel_for runs inline on this thread.
+thread_local bool t_serial = false;
 
 // A fixed set of workers that each take one chunk of the current job. The caller thread runs
 // chunk 0 itself, so a pool of n threads has n-1 workers.
@@ -135,13 +137,16 @@ void add_thread_count_listener(void (*listener)(int)) {
   listener(num_threads());
 }
 
+SerialThreadScope::SerialThreadScope() : previous_(t_serial) { t_serial = true; }
+SerialThreadScope::~SerialThreadScope() { t_serial = previous_; }
+
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t, int64_t)>& fn) {
   if (begin >= end) return;
   const int64_t n = end - begin;
   const int64_t max_chunks = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
   const int chunks = static_cast<int>(std::min<int64_t>(num_threads(), max_chunks));
-  if (chunks <= 1 || t_in_parallel) {
+  if (chunks <= 1 || t_in_parallel || t_serial) {
     fn(begin, end);
     return;
   }

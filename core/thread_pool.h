@@ -20,4 +20,18 @@ void add_thread_count_listener(void (*listener)(int));
 void parallel_for(int64_t begin, int64_t end, int64_t grain,
                   const std::function<void(int64_t, int64_t)>& fn);
 
+// While one is alive, parallel_for calls made on the thread that created it run serially on that
+// thread. Data-loader threads hold one, so that ops used while loading samples never queue behind
+// (or steal threads from) the training step's parallel regions. Nests; restores the previous state.
+class SerialThreadScope {
+ public:
+  SerialThreadScope();
+  ~SerialThreadScope();
+  SerialThreadScope(const SerialThreadScope&) = delete;
+  SerialThreadScope& operator=(const SerialThreadScope&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace dc

@@ -22,7 +22,9 @@ class Dataset {
   // Number of samples.
   virtual int64_t size() const = 0;
   // Sample `index` in [0, size()), drawing all its randomness from `rng`. Called concurrently from
-  // several loader threads: implementations must not mutate shared state.
+  // several loader threads: implementations must not mutate shared state. On loader threads
+  // parallel_for (so every op) runs inline on the calling thread (SerialThreadScope), leaving the
+  // shared pool to the training step.
   virtual Sample get(int64_t index, Generator& rng) const = 0;
   // How each field moves under geometric transforms (data/transforms.h).
   virtual SampleLayout layout() const = 0;

@@ -41,7 +41,8 @@ struct Batch {
 
 // Stacks the samples' fields (list fields into lists). Every sample must have the same fields,
 // and a stacked field the same shape and dtype in every sample: a dc::Error names the field, the
-// samples and their shapes otherwise.
+// samples (positions in `samples`) and their shapes otherwise. Sets indices to 0..B-1 and epoch
+// to 0 (the DataLoader replaces them). Copies serially: it runs on loader threads.
 Batch collate(const std::vector<Sample>& samples, const std::set<std::string>& list_fields);
 
 struct LoaderOptions {
@@ -71,11 +72,12 @@ class DataLoader {
   // Global index (over epochs) of the batch next() returns next.
   int64_t position() const;
   // Restarts the stream at global batch `batch` (a resumed run seeks to its saved position).
-  // With repeat == false, `batch` must lie in epoch 0.
+  // With repeat == false, `batch` must lie in epoch 0 (batches_per_epoch() itself: at the end).
+  // Batches already loaded for the old position are discarded.
   void seek(int64_t batch);
   // The next batch in stream order; nullopt at the end of the epoch when repeat == false. An
-  // exception thrown while loading a sample is rethrown here, with the dataset name and sample
-  // index added to its message.
+  // exception thrown while loading a sample is rethrown here as a dc::Error, with the dataset
+  // name and sample index added to its message; the failed batch is passed (position() moves on).
   std::optional<Batch> next();
 
   const Dataset& dataset() const { return *dataset_; }

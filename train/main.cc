@@ -20,6 +20,8 @@ constexpr const char* kUsage =
     "commands:\n"
     "  bench ops [--threads N] [--json] [--filter SUBSTR] [--all]\n"
     "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
+    "  bench loader [--workers N] [--batch B] [--batches K] [--prefetch P] [--json]\n"
+    "      data-loader throughput (batches/s) on in-memory 3x128x128 images, crop and flip\n"
     "  config -c FILE [key=value ...]\n"
     "      print the resolved config (defaults, _BASE_ files, FILE, overrides) as YAML\n"
     "  forward -c FILE [--weights W.h5] --input IN.h5 --output OUT.h5 [key=value ...]\n"
