@@ -1,45 +1,28 @@
 #include "nets/registry.h"
 
-#include <map>
-
-#include "core/closest_name.h"
 #include "core/error.h"
+#include "core/named_registry.h"
 
 namespace dc {
 namespace {
 
-std::map<std::string, ModelFactory>& models() {
-  static auto* m = new std::map<std::string, ModelFactory>();
-  return *m;
+NamedRegistry<ModelFactory>& models() {
+  static auto* registry = new NamedRegistry<ModelFactory>("model");
+  return *registry;
 }
 
 }  // namespace
 
 void register_model(const std::string& name, ModelFactory factory) {
-  DC_CHECK(!name.empty() && factory, "register_model: needs a name and a factory");
-  DC_CHECK(models().count(name) == 0, "register_model: \"", name, "\" is already registered");
-  models()[name] = std::move(factory);
+  models().add(name, std::move(factory));
 }
 
-std::vector<std::string> registered_models() {
-  std::vector<std::string> names;
-  for (const auto& [name, f] : models()) names.push_back(name);
-  return names;
-}
+std::vector<std::string> registered_models() { return models().names(); }
 
 ModulePtr build_model(const std::string& name, const ModelOptions& options) {
-  auto it = models().find(name);
-  if (it == models().end()) {
-    const std::vector<std::string> names = registered_models();
-    std::string list;
-    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-    const std::string closest = closest_name(name, names);
-    DC_FAIL("build_model: unknown model \"", name, "\"",
-            closest.empty() ? "" : "; did you mean \"" + closest + "\"?",
-            " Registered models: ", list);
-  }
+  const ModelFactory& factory = models().get(name, "build_model");
   Generator gen(options.seed);
-  ModulePtr m = it->second(options, gen);
+  ModulePtr m = factory(options, gen);
   DC_CHECK(m != nullptr, "build_model: the factory of \"", name, "\" returned no model");
   return m;
 }

@@ -1,6 +1,7 @@
 // Checkpoints as HDF5 tensor files (layout in checkpoint.h).
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 
@@ -112,25 +113,28 @@ std::string checkpoint_path(const std::string& run_dir, int64_t iteration) {
   return (std::filesystem::path(run_dir) / name).string();
 }
 
-std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string& run_dir) {
   namespace fs = std::filesystem;
+  std::vector<std::pair<int64_t, std::string>> found;
   std::error_code ec;
-  if (!fs::is_directory(run_dir, ec)) return std::nullopt;
-  std::optional<std::string> best;
-  int64_t best_iter = -1;
+  if (!fs::is_directory(run_dir, ec)) return found;
   for (const fs::directory_entry& e : fs::directory_iterator(run_dir, ec)) {
     const std::string name = e.path().filename().string();
     int64_t iter = 0;
     std::error_code file_ec;  // a file that vanished meanwhile is skipped, not a listing error
     // "checkpoint_00000010.h5.tmp.123" does not end in ".h5", so leftovers never match.
     if (!e.is_regular_file(file_ec) || !parse_checkpoint_name(name, &iter)) continue;
-    if (iter > best_iter) {
-      best_iter = iter;
-      best = e.path().string();
-    }
+    found.emplace_back(iter, e.path().string());
   }
-  DC_CHECK(!ec, "latest_checkpoint: cannot list '", run_dir, "': ", ec.message());
-  return best;
+  DC_CHECK(!ec, "list_checkpoints: cannot list '", run_dir, "': ", ec.message());
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
+  const std::vector<std::pair<int64_t, std::string>> found = list_checkpoints(run_dir);
+  if (found.empty()) return std::nullopt;
+  return found.back().second;
 }
 
 }  // namespace dc

@@ -17,6 +17,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/h5_tensor_file.h"
 #include "core/philox.h"
@@ -59,5 +61,9 @@ std::string checkpoint_path(const std::string& run_dir, int64_t iteration);
 // interrupted writes ("*.tmp.<pid>") are ignored; since writes are atomic, every file under a final
 // name is complete.
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
+
+// Every checkpoint of `run_dir` (named as above) as (iteration, path), by increasing iteration;
+// empty when there is none or run_dir does not exist.
+std::vector<std::pair<int64_t, std::string>> list_checkpoints(const std::string& run_dir);
 
 }  // namespace dc

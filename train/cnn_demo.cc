@@ -8,7 +8,9 @@
 
 #include "autograd/grad_mode.h"
 #include "core/philox.h"
+#include "core/random_stream.h"
 #include "core/thread_pool.h"
+#include "data/shapes_dataset.h"
 #include "ops/conv.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -21,76 +23,10 @@
 namespace dc {
 namespace demo {
 
-const char* const kClassNames[4] = {"horizontal bar", "vertical bar", "diagonal line",
-                                    "filled square"};
-
 namespace {
 
 constexpr int kSide = 16;
-constexpr int kClasses = 4;
-
-// A stream of uniform draws from a Philox generator: four 32-bit words per counter, so the data
-// depend only on the seed (not on thread count or on how many images another run asked for).
-class Uniforms {
- public:
-  explicit Uniforms(uint64_t seed) : gen_(seed) {}
-  float next() {
-    if (used_ == 4) {
-      words_ = gen_.block(gen_.advance(1));
-      used_ = 0;
-    }
-    return uint_to_unit_float(words_[used_++]);
-  }
-  int next_int(int lo, int hi) {  // [lo, hi]
-    return std::min(hi, lo + static_cast<int>(next() * (hi - lo + 1)));
-  }
-  float next_normal() {  // Box-Muller
-    const float u1 = next(), u2 = next();
-    return std::sqrt(-2.0f * std::log(1.0f - u1)) * std::cos(6.2831853f * u2);
-  }
-
- private:
-  Generator gen_;
-  std::array<uint32_t, 4> words_{};
-  int used_ = 4;
-};
-
-void draw_shape(Uniforms& u, int label, float* img) {
-  auto set = [&](int r, int c, float v) {
-    if (r >= 0 && r < kSide && c >= 0 && c < kSide) img[r * kSide + c] = v;
-  };
-  const float v = 0.7f + 0.3f * u.next();  // varying contrast
-  switch (label) {
-    case 0: {  // horizontal bar, 1-2 px thick, 8-13 px long
-      const int len = u.next_int(8, 13), thick = u.next_int(1, 2);
-      const int r = u.next_int(1, kSide - 1 - thick), c = u.next_int(0, kSide - len);
-      for (int t = 0; t < thick; ++t)
-        for (int k = 0; k < len; ++k) set(r + t, c + k, v);
-      break;
-    }
-    case 1: {  // vertical bar
-      const int len = u.next_int(8, 13), thick = u.next_int(1, 2);
-      const int c = u.next_int(1, kSide - 1 - thick), r = u.next_int(0, kSide - len);
-      for (int t = 0; t < thick; ++t)
-        for (int k = 0; k < len; ++k) set(r + k, c + t, v);
-      break;
-    }
-    case 2: {  // diagonal line, either direction, 8-13 px long
-      const int len = u.next_int(8, 13);
-      const int r = u.next_int(0, kSide - len), c = u.next_int(0, kSide - len);
-      const bool anti = u.next() < 0.5f;
-      for (int k = 0; k < len; ++k) set(r + k, anti ? c + len - 1 - k : c + k, v);
-      break;
-    }
-    default: {  // filled square, 3-6 px
-      const int s = u.next_int(3, 6);
-      const int r = u.next_int(0, kSide - s), c = u.next_int(0, kSide - s);
-      for (int i = 0; i < s; ++i)
-        for (int j = 0; j < s; ++j) set(r + i, c + j, v);
-      break;
-    }
-  }
-}
+constexpr int kClasses = kNumShapeClasses;
 
 struct Batch {
   Tensor images;  // [n, 1, 16, 16] f32
@@ -182,15 +118,16 @@ double accuracy(SmallCnn& net, const Batch& test) {
 
 void generate_shapes(uint64_t seed, int n, std::vector<float>* images,
                      std::vector<int64_t>* labels) {
-  Uniforms u(seed);
+  Generator gen(seed);
+  RandomStream u(gen);
   images->assign(static_cast<size_t>(n) * kSide * kSide, 0.0f);
   labels->assign(n, 0);
   for (int i = 0; i < n; ++i) {
     float* img = images->data() + static_cast<size_t>(i) * kSide * kSide;
-    const int label = u.next_int(0, kClasses - 1);
+    const int label = static_cast<int>(u.uniform_int(0, kClasses - 1));
     (*labels)[i] = label;
-    draw_shape(u, label, img);
-    for (int k = 0; k < kSide * kSide; ++k) img[k] += 0.15f * u.next_normal();  // sensor noise
+    draw_shape(u, label, kSide, img);
+    for (int k = 0; k < kSide * kSide; ++k) img[k] += 0.15f * u.normal();  // sensor noise
   }
 }
 
@@ -246,7 +183,7 @@ int cnn_demo_command(const std::vector<std::string>& args) {
   o.log = &std::cout;
 
   std::cout << "train-cnn: 16x16 images of " << kClasses << " classes (";
-  for (int k = 0; k < kClasses; ++k) std::cout << (k ? ", " : "") << kClassNames[k];
+  for (int k = 0; k < kClasses; ++k) std::cout << (k ? ", " : "") << kShapeClassNames[k];
   std::cout << "), batch " << o.batch << ", " << o.iters << " iterations, SGD lr " << o.lr
             << " momentum " << o.momentum << ", " << num_threads() << " threads\n";
   const CnnDemoResult r = run_cnn_demo(o);

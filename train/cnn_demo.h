@@ -29,9 +29,6 @@ struct CnnDemoResult {
   double seconds = 0;                              // training + evaluation wall time
 };
 
-// The four classes, in label order.
-extern const char* const kClassNames[4];
-
 // Generates n images [n, 1, 16, 16] (f32) and labels [n] (i64) deterministically from `seed`,
 // as raw host vectors (kept free of tensor types so tests can inspect them).
 void generate_shapes(uint64_t seed, int n, std::vector<float>* images,

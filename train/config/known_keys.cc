@@ -30,12 +30,18 @@ void add_run_keys(ConfigSchema& s) {
   s.add_string("device", "cpu", "where the run computes", device_string());
   s.add_int("threads", 0, "CPU threads of the compute pool; 0: all cores (or DC_NUM_THREADS)",
             at_least(0));
+  s.add_string("task", "", "what the run trains and evaluates (a registered task: classify, ...)");
+  s.add_int("log_period", 20,
+            "iterations between metric lines (and progress lines when not on a terminal)",
+            at_least(1));
 }
 
 void add_solver_keys(ConfigSchema& s) {
   s.add_int("solver.max_iter", 40000, "number of training iterations", at_least(1));
   s.add_double("solver.base_lr", 0.001, "learning rate after warmup, before decay", at_least(0));
   s.add_double("solver.momentum", 0.9, "SGD momentum; Adam's beta1", in_range(0, 1));
+  s.add_bool("solver.nesterov", false, "Nesterov momentum (SGD)");
+  s.add_double("solver.beta2", 0.999, "Adam's and AdamW's beta2", in_range(0, 1));
   s.add_double("solver.weight_decay", 0.0001, "L2 weight decay of weights", at_least(0));
   s.add_double("solver.weight_decay_norm", 0.0,
                "weight decay of normalization layers' scales and shifts", at_least(0));
@@ -62,6 +68,8 @@ void add_solver_keys(ConfigSchema& s) {
             at_least(1));
   s.add_int("solver.checkpoint_period", 5000, "checkpoint every N iterations (and at the end)",
             at_least(1));
+  s.add_int("solver.keep_checkpoints", 0,
+            "keep only the N most recent checkpoints of the run folder; 0: keep all", at_least(0));
   s.add_int("solver.eval_period", 0, "evaluate every N iterations; 0: only at the end",
             at_least(0));
   s.add_string("solver.nan_policy", "stop",
@@ -72,6 +80,10 @@ void add_solver_keys(ConfigSchema& s) {
 void add_model_keys(ConfigSchema& s) {
   s.add_string("model.name", "", "registered model to build (set by every system config)");
   s.add_string("model.weights", "", "checkpoint or converted weights to start from; '': none");
+  s.add_int("model.num_classes", 1000,
+            "output classes of a classifier (ResNet/VGG fc, Hourglass heatmaps); 0 for a ResNet: "
+            "features only",
+            at_least(0));
   s.add_bool("model.allow_partial_weights", false,
              "accept weights that miss some parameters or have extra ones (fine-tuning)");
 }
@@ -79,6 +91,14 @@ void add_model_keys(ConfigSchema& s) {
 void add_data_keys(ConfigSchema& s) {
   s.add_string("data.train.name", "", "registered training dataset");
   s.add_string("data.test.name", "", "registered evaluation dataset");
+  s.add_int("data.train.num_samples", 0,
+            "samples in the training set of a generated dataset; 0: the dataset's default",
+            at_least(0));
+  s.add_int("data.test.num_samples", 0,
+            "samples in the evaluation set of a generated dataset; 0: the dataset's default",
+            at_least(0));
+  s.add_int("data.image_size", 128, "side of the square images a dataset produces (or crops)",
+            at_least(1));
   s.add_int("data.batch_size", 16, "images per training batch (over all ranks)", at_least(1));
   s.add_int("data.num_workers", 4, "data-loader worker threads; 0: load in the training thread",
             at_least(0));

@@ -1,0 +1,367 @@
+#include "train/trainer.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "autograd/grad_mode.h"
+#include "core/philox.h"
+#include "core/thread_pool.h"
+#include "nets/weights.h"
+#include "ops/elementwise.h"
+#include "train/checkpoint.h"
+#include "train/metrics_log.h"
+#include "train/optim/adam.h"
+#include "train/optim/clip_grad.h"
+#include "train/optim/param_groups.h"
+#include "train/optim/sgd.h"
+#include "train/progress.h"
+
+namespace dc {
+namespace {
+
+// SIGINT asks the loop to stop at the next iteration boundary (after a checkpoint). The handler
+// resets itself, so a second Ctrl-C ends the process at once.
+std::atomic<bool> g_interrupt_requested{false};
+
+extern "C" void request_interrupt(int) { g_interrupt_requested = true; }
+
+class SigintHandler {
+ public:
+  SigintHandler() {
+    g_interrupt_requested = false;
+    struct sigaction action {};
+    action.sa_handler = request_interrupt;
+    action.sa_flags = SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~SigintHandler() { sigaction(SIGINT, &previous_, nullptr); }
+
+ private:
+  struct sigaction previous_ {};
+};
+
+// Weight decay per parameter kind, as the config names them (solver.weight_decay,
+// weight_decay_norm, weight_decay_bias); frozen parameters are left out.
+std::vector<ParamGroup> decay_groups(const Config& cfg, const Module& model) {
+  ParamGroup weights, norms, biases;
+  weights.name = "decay";
+  weights.weight_decay = cfg.get_double("solver.weight_decay");
+  norms.name = "norm";
+  norms.weight_decay = cfg.get_double("solver.weight_decay_norm");
+  biases.name = "bias";
+  biases.weight_decay = cfg.get_double("solver.weight_decay_bias");
+  for (const auto& [name, p] : model.named_parameters()) {
+    if (!p.requires_grad()) continue;
+    ParamGroup& g = is_norm_param(name, p) ? norms : is_bias_param(name, p) ? biases : weights;
+    g.params.push_back(p);
+  }
+  std::vector<ParamGroup> groups;
+  for (ParamGroup* g : {&weights, &norms, &biases}) {
+    if (!g->params.empty()) groups.push_back(std::move(*g));
+  }
+  DC_CHECK(!groups.empty(), "trainer: the model has no trainable parameters");
+  return groups;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const Config& cfg, const Module& model) {
+  const std::string kind = cfg.get_string("solver.optimizer");
+  const double lr = cfg.get_double("solver.base_lr");
+  if (kind == "sgd") {
+    SgdOptions o;
+    o.lr = lr;
+    o.momentum = cfg.get_double("solver.momentum");
+    o.nesterov = cfg.get_bool("solver.nesterov");
+    return std::make_unique<SGD>(decay_groups(cfg, model), o);
+  }
+  AdamOptions o;
+  o.lr = lr;
+  o.beta1 = cfg.get_double("solver.momentum");
+  o.beta2 = cfg.get_double("solver.beta2");
+  if (kind == "adam") return std::make_unique<Adam>(decay_groups(cfg, model), o);
+  return std::make_unique<AdamW>(decay_groups(cfg, model), o);
+}
+
+std::unique_ptr<LrSchedule> make_schedule_of(const Config& cfg) {
+  ScheduleOptions o;
+  o.max_iter = cfg.get_int("solver.max_iter");
+  o.milestones = cfg.get_ints("solver.steps");
+  const std::string name = cfg.get_string("solver.lr_schedule");
+  if (name == "step") {
+    DC_CHECK(o.milestones.size() == 1,
+             "config key solver.steps: the step schedule takes one period, "
+             "got ",
+             o.milestones.size(), " values");
+    o.step_size = o.milestones[0];
+  }
+  o.gamma = cfg.get_double("solver.gamma");
+  o.power = cfg.get_double("solver.poly_power");
+  o.warmup_iters = cfg.get_int("solver.warmup_iters");
+  o.warmup_method = o.warmup_iters == 0 ? "none" : cfg.get_string("solver.warmup_method");
+  o.warmup_factor = cfg.get_double("solver.warmup_factor");
+  return make_schedule(name, o);
+}
+
+// The two loaders draw from different streams of the run seed.
+uint64_t train_loader_seed(const Config& cfg) { return static_cast<uint64_t>(cfg.get_int("seed")); }
+uint64_t test_loader_seed(const Config& cfg) {
+  return static_cast<uint64_t>(cfg.get_int("seed")) ^ 0x9e3779b97f4a7c15ull;
+}
+
+std::string format_values(const std::map<std::string, double>& values) {
+  std::string s;
+  char buf[96];
+  for (const auto& [key, value] : values) {
+    std::snprintf(buf, sizeof buf, "%s%s %.6g", s.empty() ? "" : ", ", key.c_str(), value);
+    s += buf;
+  }
+  return s;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+void load_model_weights(Module& model, const std::string& path, bool allow_partial,
+                        std::ostream& log) {
+  const H5AttrMap attrs = read_attrs(path);
+  const auto format = attrs.find("format");
+  const bool is_checkpoint = format != attrs.end() &&
+                             std::holds_alternative<std::string>(format->second) &&
+                             std::get<std::string>(format->second) == "densecorr-checkpoint";
+  const LoadReport report = load_weights(model, path, allow_partial, is_checkpoint ? "model" : "");
+  for (const std::string& w : report.warnings) log << "warning: " << path << ": " << w << "\n";
+}
+
+std::map<std::string, double> evaluate_on(Task& task, std::shared_ptr<const Dataset> dataset,
+                                          const Config& cfg) {
+  LoaderOptions o;
+  o.batch_size = cfg.get_int("data.batch_size");
+  o.shuffle = false;
+  o.drop_last = false;
+  o.repeat = false;
+  o.num_workers = static_cast<int>(cfg.get_int("data.num_workers"));
+  o.seed = test_loader_seed(cfg);
+  DataLoader loader(std::move(dataset), o);
+  Module& model = task.model();
+  const bool was_training = model.is_training();
+  model.eval();
+  std::map<std::string, double> metrics;
+  {
+    NoGradGuard no_grad;
+    metrics = task.evaluate(loader);
+  }
+  model.train(was_training);
+  return metrics;
+}
+
+struct Trainer::Step {
+  std::map<std::string, double> losses;  // each term, averaged over the accumulated batches
+  double total = 0;
+  double data_seconds = 0;
+};
+
+Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive)
+    : cfg_(cfg), log_(log), interactive_(interactive), run_dir_(cfg.get_string("out")) {
+  DC_CHECK(!run_dir_.empty(), "config key out: the run folder must be set");
+  if (cfg_.get_int("threads") > 0) set_num_threads(static_cast<int>(cfg_.get_int("threads")));
+  DC_CHECK(cfg_.get_string("device") == "cpu", "config key device: '", cfg_.get_string("device"),
+           "' is not available in this build (only cpu)");
+  manual_seed(static_cast<uint64_t>(cfg_.get_int("seed")));
+  task_ = build_task(cfg_);
+  LoaderOptions o;
+  o.batch_size = cfg_.get_int("data.batch_size");
+  o.shuffle = true;
+  o.drop_last = true;
+  o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
+  o.seed = train_loader_seed(cfg_);
+  train_loader_ = std::make_unique<DataLoader>(build_dataset(cfg_, "train"), o);
+  if (!cfg_.get_string("data.test.name").empty()) test_set_ = build_dataset(cfg_, "test");
+  optimizer_ = make_optimizer(cfg_, task_->model());
+  schedule_ = make_schedule_of(cfg_);
+  for (const ParamGroup& g : optimizer_->param_groups()) {
+    params_.insert(params_.end(), g.params.begin(), g.params.end());
+  }
+}
+
+Trainer::~Trainer() = default;
+
+std::map<std::string, double> Trainer::evaluate() {
+  DC_CHECK(test_set_ != nullptr,
+           "evaluation needs a test set: config key data.test.name is not set");
+  return evaluate_on(*task_, test_set_, cfg_);
+}
+
+bool Trainer::run_iteration(int64_t iteration, Step* step) {
+  optimizer_->zero_grad();
+  const int64_t accumulate = cfg_.get_int("solver.accumulate_steps");
+  bool finite = true;
+  for (int64_t k = 0; k < accumulate; ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<Batch> batch = train_loader_->next();
+    step->data_seconds += seconds_since(t0);
+    DC_CHECK(batch.has_value(), "trainer: the training loader ended");
+    const std::map<std::string, Tensor> losses = task_->losses(*batch);
+    DC_CHECK(!losses.empty(), "task ", cfg_.get_string("task"), ": no loss terms");
+    Tensor total;
+    for (const auto& [name, loss] : losses) {
+      DC_CHECK(loss.numel() == 1, "task ", cfg_.get_string("task"), ": loss '", name, "' is ",
+               loss.str(), ", expected a scalar");
+      const double value = loss.item<double>();
+      step->losses[name] += value / static_cast<double>(accumulate);
+      step->total += value / static_cast<double>(accumulate);
+      finite = finite && std::isfinite(value);
+      total = total.defined() ? add(total, loss) : loss;
+    }
+    // The remaining micro-batches are still drawn, so the data stream stays where an update would
+    // have left it, but a non-finite loss is never backpropagated.
+    if (!finite) continue;
+    (accumulate == 1 ? total : total * (1.0 / static_cast<double>(accumulate))).backward();
+  }
+  if (!finite) {
+    optimizer_->zero_grad();
+    return false;
+  }
+  const double clip = cfg_.get_double("solver.clip_grad_norm");
+  if (clip > 0) clip_grad_norm(params_, clip);
+  apply_schedule(*optimizer_, *schedule_, iteration);
+  optimizer_->step();
+  return true;
+}
+
+void Trainer::save(int64_t iterations_done) {
+  Checkpoint ckpt;
+  ckpt.model = task_->model().state_dict();
+  ckpt.optimizer = optimizer_->state_dict();
+  ckpt.rng["default"] = rng_state(default_generator());
+  // The loader's whole state: its seed and the stream position (data/loader.h).
+  ckpt.rng["loader"] =
+      RngState{train_loader_->options().seed, static_cast<uint64_t>(train_loader_->position())};
+  ckpt.iteration = iterations_done;
+  ckpt.config_yaml = cfg_.to_yaml();
+  save_checkpoint(checkpoint_path(run_dir_, iterations_done), ckpt);
+  const int64_t keep = cfg_.get_int("solver.keep_checkpoints");
+  if (keep == 0) return;
+  const std::vector<std::pair<int64_t, std::string>> all = list_checkpoints(run_dir_);
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) {
+    std::filesystem::remove(all[i].second);
+  }
+}
+
+void Trainer::restore(const std::string& path, int64_t* iterations_done) {
+  const Checkpoint ckpt = load_checkpoint(path);
+  task_->model().load_state_dict(ckpt.model);
+  optimizer_->load_state_dict(ckpt.optimizer);
+  for (const char* stream : {"default", "loader"}) {
+    DC_CHECK(ckpt.rng.count(stream), "checkpoint '", path, "' has no RNG state '", stream, "'");
+  }
+  set_rng_state(default_generator(), ckpt.rng.at("default"));
+  const RngState& loader = ckpt.rng.at("loader");
+  DC_CHECK(loader.seed == train_loader_->options().seed, "checkpoint '", path,
+           "' was written by a run with another seed (its loader seed ", loader.seed,
+           ", this config's ", train_loader_->options().seed,
+           "): resume with the config of that run");
+  train_loader_->seek(static_cast<int64_t>(loader.offset));
+  *iterations_done = ckpt.iteration;
+}
+
+TrainResult Trainer::train(bool resume) {
+  namespace fs = std::filesystem;
+  fs::create_directories(run_dir_);
+  cfg_.save(run_dir_ + "/config.yaml");
+  const std::optional<std::string> latest = latest_checkpoint(run_dir_);
+  TrainResult result;
+  if (resume) {
+    DC_CHECK(latest.has_value(), "train --resume: the run folder '", run_dir_,
+             "' has no checkpoint to resume from");
+    restore(*latest, &result.iterations_done);
+    log_ << "resumed from " << *latest << " at iteration " << result.iterations_done << "\n";
+  } else {
+    DC_CHECK(!latest.has_value(), "the run folder '", run_dir_, "' already has checkpoints (",
+             *latest, "): pass --resume to continue that run, or choose another out=");
+    const std::string weights = cfg_.get_string("model.weights");
+    if (!weights.empty()) {
+      load_model_weights(task_->model(), weights, cfg_.get_bool("model.allow_partial_weights"),
+                         log_);
+    }
+    train_loader_->seek(0);
+    std::remove((run_dir_ + "/metrics.jsonl").c_str());  // a fresh run starts a fresh log
+  }
+  MetricsLog metrics(run_dir_ + "/metrics.jsonl", resume ? result.iterations_done : -1);
+
+  const int64_t max_iter = cfg_.get_int("solver.max_iter");
+  const int64_t log_period = cfg_.get_int("log_period");
+  const int64_t eval_period = cfg_.get_int("solver.eval_period");
+  const int64_t checkpoint_period = cfg_.get_int("solver.checkpoint_period");
+  const bool stop_on_nan = cfg_.get_string("solver.nan_policy") == "stop";
+  log_ << "train: task " << cfg_.get_string("task") << ", model " << cfg_.get_string("model.name")
+       << " (" << task_->model().num_parameters() << " parameters), data "
+       << train_loader_->dataset().name() << " (" << train_loader_->dataset().size()
+       << " samples), batch " << train_loader_->options().batch_size << ", " << num_threads()
+       << " threads, iterations " << result.iterations_done << " -> " << max_iter << ", run folder "
+       << run_dir_ << "\n";
+
+  ProgressDisplay progress(log_, interactive_, result.iterations_done, max_iter, log_period);
+  SigintHandler sigint;
+  task_->model().train();
+  int64_t last_saved = resume ? result.iterations_done : -1;
+  for (int64_t it = result.iterations_done; it < max_iter; ++it) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Step step;
+    const bool updated = run_iteration(it, &step);
+    const int64_t done = it + 1;
+    result.iterations_done = done;
+    std::map<std::string, double> record = step.losses;
+    record["loss"] = step.total;
+    record["lr"] = optimizer_->lr(0);
+    record["time_s"] = seconds_since(t0);
+    record["data_time_s"] = step.data_seconds;
+    if (!updated) {
+      DC_CHECK(!stop_on_nan, "iteration ", done, ": the loss is not finite (",
+               format_values(step.losses),
+               "); stopping as solver.nan_policy=stop asks. Lower "
+               "solver.base_lr or add warmup, or set solver.nan_policy=skip. Last checkpoint: ",
+               latest_checkpoint(run_dir_).value_or("none"));
+      ++result.skipped;
+      metrics.write("skip", done, record);
+      progress.message("warning: iteration " + std::to_string(done) +
+                       ": non-finite loss, update skipped (" + format_values(step.losses) + ")");
+    } else if (done % log_period == 0 || done == max_iter) {
+      metrics.write("train", done, record);
+    }
+    progress.update(done, step.losses, optimizer_->lr(0));
+    if (test_set_ != nullptr && eval_period > 0 && done % eval_period == 0 && done != max_iter) {
+      const std::map<std::string, double> m = evaluate();
+      metrics.write("eval", done, m);
+      progress.message("eval at iteration " + std::to_string(done) + ": " + format_values(m));
+    }
+    if (done % checkpoint_period == 0 || done == max_iter) {
+      save(done);
+      last_saved = done;
+    }
+    if (g_interrupt_requested) {
+      if (last_saved != done) save(done);
+      progress.message("interrupted: checkpoint " + checkpoint_path(run_dir_, done) +
+                       " written; continue with train --resume");
+      result.interrupted = true;
+      return result;
+    }
+  }
+  progress.finish();
+  if (test_set_ != nullptr) {
+    result.metrics = evaluate();
+    metrics.write("eval", result.iterations_done, result.metrics);
+    log_ << "eval at iteration " << result.iterations_done << ": " << format_values(result.metrics)
+         << "\n";
+  }
+  return result;
+}
+
+}  // namespace dc
