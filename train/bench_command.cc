@@ -6,6 +6,7 @@
 
 #include "core/thread_pool.h"
 #include "ops/bench/bench.h"
+#include "train/bench_train_step.h"
 #include "train/cli_args.h"
 
 namespace dc {
@@ -68,11 +69,14 @@ const std::vector<cli::FlagSpec>& ops_flags() {
 }  // namespace
 
 int bench_command(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "train-step") {
+    return bench_train_step_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (args.empty() || args[0] != "ops") {
     throw cli::UsageError(args.empty() ? "bench: missing what to benchmark (usage: densecorr bench "
-                                         "ops [flags])"
+                                         "ops|train-step [flags])"
                                        : "bench: unknown target '" + args[0] +
-                                             "' (usage: densecorr bench ops [flags])");
+                                             "' (usage: densecorr bench ops|train-step [flags])");
   }
   const cli::ParsedArgs a = cli::parse_args(
       "bench ops", std::vector<std::string>(args.begin() + 1, args.end()), ops_flags());
