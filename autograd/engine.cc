@@ -33,7 +33,15 @@ void check_grad(const Tensor& g, const TensorMeta& m, const std::string& where) 
 
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   if (!leaf.grad) {
-    // Own a private copy: g may alias a tensor the caller still uses.
+    // When the engine holds the only handle to g and g owns its storage alone, nobody else can see
+    // or change its memory: it becomes .grad as it is (PyTorch's AccumulateGrad steals it too).
+    // That saves a parameter-sized allocation and copy per leaf and step.
+    if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+        !g.grad_fn()) {
+      leaf.grad = g.impl_ptr();
+      return;
+    }
+    // Otherwise own a private copy: g may alias a tensor the caller still uses.
     Tensor copy = empty(g.sizes(), g.dtype(), g.device());
     copy_into(copy, g);
     leaf.grad = copy.impl_ptr();
