@@ -169,11 +169,14 @@ void omp_trampoline(void* data) {
   t_in_parallel = false;
 }
 
-// Runs task(0..chunks-1) on an OpenMP team of `chunks` threads (the caller is thread 0). One
-// region at a time, as the pool: concurrent callers (loader threads) would each start a team.
+// Only the main thread (the one that runs the model and oneDNN) uses its OpenMP team: libgomp
+// keeps one team per calling thread, and the idle team of a data-loader thread would spin on the
+// cores the main team needs. Other threads keep the pool, as before. Captured during static
+// initialization, which runs on the main thread.
+const std::thread::id g_main_thread = std::this_thread::get_id();
+
+// Runs task(0..chunks-1) on an OpenMP team of `chunks` threads (the caller is thread 0).
 void run_on_omp(int chunks, const std::function<void(int)>& task) {
-  static std::mutex job_mutex;
-  std::lock_guard<std::mutex> lock(job_mutex);
   OmpJob job{&task, chunks, {}, nullptr};
   gomp().parallel(&omp_trampoline, &job, static_cast<unsigned>(chunks), 0);
   if (job.error) std::rethrow_exception(job.error);
@@ -210,7 +213,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain,
     const int64_t e = std::min(end, b + step);
     if (b < e) fn(b, e);
   };
-  if (gomp().parallel != nullptr) {
+  if (gomp().parallel != nullptr && std::this_thread::get_id() == g_main_thread) {
     run_on_omp(chunks, task);
   } else {
     pool().run(chunks, task);
