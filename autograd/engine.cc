@@ -5,6 +5,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "core/copy.h"
 
 namespace dc {
@@ -32,7 +33,15 @@ void check_grad(const Tensor& g, const TensorMeta& m, const std::string& where) 
 
 void accumulate_leaf(TensorImpl& leaf, const Tensor& g) {
   if (!leaf.grad) {
-    // Own a private copy: g may alias a tensor the caller still uses.
+    // When the engine holds the only handle to g and g owns its storage alone, nobody else can see
+    // or change its memory: it becomes .grad as it is (PyTorch's AccumulateGrad steals it too).
+    // That saves a parameter-sized allocation and copy per leaf and step.
+    if (g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() &&
+        !g.grad_fn()) {
+      leaf.grad = g.impl_ptr();
+      return;
+    }
+    // Otherwise own a private copy: g may alias a tensor the caller still uses.
     Tensor copy = empty(g.sizes(), g.dtype(), g.device());
     copy_into(copy, g);
     leaf.grad = copy.impl_ptr();
@@ -63,6 +72,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 
 void record_op(const char* name, const std::vector<Tensor>& inputs,
                const std::vector<Tensor>& outputs, BackwardFn backward) {
+  if (profiler::enabled()) profiler::on_record(name);
   if (!any_requires_grad(inputs)) return;
   auto node = std::make_shared<Node>(name, std::move(backward));
   for (const Tensor& t : inputs) {
@@ -95,6 +105,23 @@ void record_op(const char* name, const std::vector<Tensor>& inputs,
 void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots,
                   bool retain_graph) {
   NoGradGuard no_grad;
+  // Per-op timing (autograd/profiler.h); `profile` is fixed for the whole pass.
+  const bool profile = profiler::enabled();
+  struct BackwardScope {
+    bool on;
+    explicit BackwardScope(bool p) : on(p) {
+      if (on) profiler::begin_backward();
+    }
+    ~BackwardScope() {
+      if (on) profiler::end_backward();
+    }
+  } scope(profile);
+  double accumulate_seconds = 0;
+  auto accumulate = [&](TensorImpl& leaf, const Tensor& g) {
+    const double t0 = profile ? profiler::now_seconds() : 0;
+    accumulate_leaf(leaf, g);
+    if (profile) accumulate_seconds += profiler::now_seconds() - t0;
+  };
   DC_CHECK(roots.size() == grad_roots.size(), "backward: ", roots.size(), " roots but ",
            grad_roots.size(), " gradients");
   // Seed gradients.
@@ -116,7 +143,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
     DC_CHECK(g.sizes() == r.sizes(), "backward: grad_output ", g.str(), " does not match ",
              r.str());
     if (!r.grad_fn()) {
-      accumulate_leaf(*r.impl(), g);
+      accumulate(*r.impl(), g);
       continue;
     }
     auto& buf = buffers[r.grad_fn().get()];
@@ -155,7 +182,9 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
     for (size_t i = 0; i < grads.size(); ++i) {
       if (!grads[i].defined()) grads[i] = zeros_of(node->outputs[i]);
     }
+    const double t0 = profile ? profiler::now_seconds() : 0;
     std::vector<Tensor> in_grads = node->apply(grads);
+    if (profile) profiler::on_backward(node->name(), profiler::now_seconds() - t0);
     if (!retain_graph) node->release();
     DC_CHECK(in_grads.size() == node->next_edges.size(), "autograd: '", node->name(), "' returned ",
              in_grads.size(), " gradients for ", node->next_edges.size(), " inputs");
@@ -165,7 +194,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
       const Tensor& g = in_grads[i];
       if (g.defined()) check_grad(g, node->inputs[i], "backward of '" + node->name() + "'");
       if (e.leaf) {
-        if (g.defined()) accumulate_leaf(*e.leaf, g);
+        if (g.defined()) accumulate(*e.leaf, g);
         continue;
       }
       if (g.defined()) {
@@ -177,6 +206,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
       if (--deps[e.fn.get()] == 0) ready.push_back(e.fn);
     }
   }
+  if (profile) profiler::on_backward("autograd: accumulate .grad", accumulate_seconds);
 }
 
 }  // namespace dc

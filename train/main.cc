@@ -48,7 +48,10 @@ const std::vector<Command>& commands() {
        "bench ops [--threads N] [--json] [--filter SUBSTR] [--all]\n"
        "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
        "  bench loader [--workers N] [--batch B] [--batches K] [--prefetch P] [--json]\n"
-       "      data-loader throughput (batches/s) on in-memory 3x128x128 images, crop and flip",
+       "      data-loader throughput (batches/s) on in-memory 3x128x128 images, crop and flip\n"
+       "  bench train-step --model NAME [--size S] [--batch B] [--threads N] [--iters N]\n"
+       "                   [--warmup N] [--per-op] [--json]\n"
+       "      time whole SGD training steps (forward, loss, backward, update) of a model",
        dc::bench::bench_command},
       {"train-cnn",
        "train-cnn [--iters N] [--seed S] [--threads N]\n"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Side-by-side full training steps: densecorr (`densecorr bench train-step`) against PyTorch
+# (scripts/bench_train_torch.py), same model, input size, batch, threads and SGD step. The two
+# alternate for R rounds (each round: ours, then PyTorch) so drift of a shared machine hits both
+# sides alike; each side keeps the median over rounds of its per-round median step time.
+# Ratio = PyTorch ms / densecorr ms: > 1 means densecorr is faster.
+#
+# usage: scripts/bench_train_compare.sh [--model resnet18] [--size 128] [--batch 8] [--threads 2]
+#                                       [--iters 5] [--warmup 2] [--rounds 3]
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3
+usage="usage: scripts/bench_train_compare.sh [--model M] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R]"
+while (( $# > 0 )); do
+  flag="${1%%=*}"
+  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,10p' "$0"; exit 0; fi
+  if [[ "$1" == *=* ]]; then
+    value="${1#*=}"; shift
+  elif (( $# >= 2 )); then
+    value="$2"; shift 2
+  else
+    echo "bench_train_compare.sh: $flag needs a value ($usage)" >&2; exit 2
+  fi
+  case "$flag" in
+    --model) model="$value" ;;
+    --size) size="$value" ;;
+    --batch) batch="$value" ;;
+    --threads) threads="$value" ;;
+    --iters) iters="$value" ;;
+    --warmup) warmup="$value" ;;
+    --rounds) rounds="$value" ;;
+    *) echo "bench_train_compare.sh: unknown argument '$flag' ($usage)" >&2; exit 2 ;;
+  esac
+done
+for v in "$size" "$batch" "$threads" "$iters" "$rounds"; do
+  if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench_train_compare.sh: --size, --batch, --threads, --iters and --rounds must be positive integers ($usage)" >&2
+    exit 2
+  fi
+done
+if ! [[ "$warmup" =~ ^[0-9]+$ && "$model" =~ ^[A-Za-z0-9_]+$ ]]; then
+  echo "bench_train_compare.sh: bad --warmup or --model ($usage)" >&2
+  exit 2
+fi
+
+bazel build //train:densecorr >&2
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+common=(--model "$model" --size "$size" --batch "$batch" --threads "$threads" --iters "$iters"
+        --warmup "$warmup" --json)
+for (( r = 1; r <= rounds; r++ )); do
+  echo "round $r/$rounds: densecorr" >&2
+  bazel-bin/train/densecorr bench train-step "${common[@]}" > "$tmp/ours.$r.json"
+  echo "round $r/$rounds: torch" >&2
+  /usr/bin/python3 scripts/bench_train_torch.py "${common[@]}" > "$tmp/torch.$r.json"
+done
+
+/usr/bin/python3 - "$tmp" "$rounds" <<'PY'
+import json, statistics, sys
+
+tmp, rounds = sys.argv[1], int(sys.argv[2])
+def load(side):
+    return [json.load(open(f"{tmp}/{side}.{r}.json")) for r in range(1, rounds + 1)]
+
+ours, torch = load("ours"), load("torch")
+o0 = ours[0]
+print(f"train-step {o0['model']}  batch {o0['batch']}  size {o0['size']}  threads {o0['threads']}  "
+      f"iters {o0['iters']}  rounds {rounds}   (ratio = torch ms / ours ms; > 1: densecorr faster)")
+print(f"{'round':>5s} {'ours ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
+for r, (o, t) in enumerate(zip(ours, torch), 1):
+    print(f"{r:5d} {o['median_ms']:10.1f} {t['median_ms']:10.1f} {t['median_ms'] / o['median_ms']:7.2f}")
+om = statistics.median(o["median_ms"] for o in ours)
+tm = statistics.median(t["median_ms"] for t in torch)
+print(f"{'median':>6s}{om:10.1f} {tm:10.1f} {tm / om:7.2f}")
+b = o0["batch"]
+print(f"images/s (median): densecorr {b / (om * 1e-3):.2f}, torch {b / (tm * 1e-3):.2f}")
+print(f"{'phase (median ms)':18s} {'ours':>10s} {'torch':>10s}")
+for k in o0["phases_ms"]:
+    print(f"{k:18s} {statistics.median(o['phases_ms'][k] for o in ours):10.1f} "
+          f"{statistics.median(t['phases_ms'][k] for t in torch):10.1f}")
+PY
