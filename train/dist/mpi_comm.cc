@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <vector>
 
 #include "train/dist/watchdog.h"
 
@@ -111,6 +112,16 @@ class MpiCommunicator final : public Communicator {
 
  protected:
   void all_reduce_raw(void* data, int64_t count, DType dtype, ReduceOp op) override {
+    if (dtype == DType::u8 && op == ReduceOp::sum) {
+      // OpenMPI 4.1's AVX reduction component adds 8-bit integers with saturation once a buffer
+      // is long enough to vectorize (open-mpi/ompi#8045, "wontfix"): 200 + 200 gives 255, not
+      // 144. Sum u8 in int32 instead and wrap modulo 256 as documented.
+      uint8_t* p = static_cast<uint8_t*>(data);
+      std::vector<int32_t> wide(p, p + count);
+      all_reduce_raw(wide.data(), count, DType::i32, ReduceOp::sum);
+      for (int64_t i = 0; i < count; ++i) p[i] = static_cast<uint8_t>(wide[i] & 0xff);
+      return;
+    }
     const MPI_Datatype type = mpi_type(dtype);
     char* p = static_cast<char*>(data);
     for (int64_t done = 0; done < count;) {
