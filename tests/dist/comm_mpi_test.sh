@@ -23,7 +23,7 @@ failures=0
 for np in 2 3; do
   export DC_TEST_WORLD_SIZE=$np
   echo "=== comm_test with $np ranks"
-  if ! timeout 300 "${mpirun_cmd[@]}" -np "$np" "$comm_test"; then
+  if ! timeout 120 "${mpirun_cmd[@]}" -np "$np" "$comm_test"; then
     echo "FAIL: comm_test with $np ranks"
     failures=$((failures + 1))
   fi
