@@ -20,6 +20,8 @@ PACKAGES=(
   python3-torch
   python3-torchvision
   python3-h5py
+  libopenmpi-dev
+  openmpi-bin
 )
 
 missing=()

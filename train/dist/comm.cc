@@ -1,0 +1,342 @@
+#include "train/dist/comm.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "core/copy.h"
+#include "train/dist/bucket_plan.h"
+
+namespace dc {
+
+namespace {
+
+// Codes of the collectives in the consistency signature.
+enum CallKind : int64_t { kAllReduce = 1, kBucketed, kBroadcast, kAllGather, kBarrier };
+
+const char* call_kind_name(int64_t kind) {
+  switch (kind) {
+    case kAllReduce:
+      return "all_reduce";
+    case kBucketed:
+      return "all_reduce_bucketed";
+    case kBroadcast:
+      return "broadcast";
+    case kAllGather:
+      return "all_gather";
+    case kBarrier:
+      return "barrier";
+  }
+  return "?";
+}
+
+// FNV-1a over int64 values: a shape (or list of shapes) in one signature slot.
+struct Fnv {
+  uint64_t h = 1469598103934665603ull;
+  void add(int64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= static_cast<uint64_t>(v >> (8 * i)) & 0xffu;
+      h *= 1099511628211ull;
+    }
+  }
+  int64_t value() const { return static_cast<int64_t>(h); }
+};
+
+int64_t shape_hash(const Tensor& t) {
+  Fnv f;
+  f.add(t.dim());
+  for (int64_t s : t.sizes()) f.add(s);
+  return f.value();
+}
+
+bool reducible(DType d) {
+  return d == DType::f32 || d == DType::f64 || d == DType::i32 || d == DType::i64 || d == DType::u8;
+}
+
+std::string label_of(const Tensor& t, const std::string& name) {
+  return (name.empty() ? std::string("tensor ") : "'" + name + "' ") + t.str();
+}
+
+// A contiguous copy of t (t itself when already contiguous).
+Tensor contiguous_staging(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  Tensor s = empty(t.sizes(), t.dtype());
+  copy_into(s, t);
+  return s;
+}
+
+}  // namespace
+
+const char* reduce_op_name(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum:
+      return "sum";
+    case ReduceOp::mean:
+      return "mean";
+    case ReduceOp::max:
+      return "max";
+    case ReduceOp::min:
+      return "min";
+  }
+  return "?";
+}
+
+ReduceOp reduce_op_from_name(const std::string& name) {
+  for (ReduceOp op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min}) {
+    if (name == reduce_op_name(op)) return op;
+  }
+  DC_FAIL("unknown reduce op '", name, "' (expected one of: sum, mean, max, min)");
+}
+
+const char* comm_backend_name(CommBackend backend) {
+  switch (backend) {
+    case CommBackend::automatic:
+      return "auto";
+    case CommBackend::single:
+      return "single";
+    case CommBackend::mpi:
+      return "mpi";
+  }
+  return "?";
+}
+
+CommBackend comm_backend_from_name(const std::string& name) {
+  for (CommBackend b : {CommBackend::automatic, CommBackend::single, CommBackend::mpi}) {
+    if (name == comm_backend_name(b)) return b;
+  }
+  DC_CHECK(name != "nccl",
+           "communication backend 'nccl' is not built yet (it needs the CUDA build rules); "
+           "available: auto, single, mpi");
+  DC_FAIL("unknown communication backend '", name, "' (expected one of: auto, single, mpi)");
+}
+
+bool launched_by_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr; }
+
+// Serializes a public collective, times it and brackets it with collective_begin/end.
+class Communicator::Scope {
+ public:
+  Scope(Communicator& c, const std::string& what)
+      : c_(c), lock_(c.mutex_), start_(std::chrono::steady_clock::now()) {
+    c_.collective_begin(what);
+  }
+  ~Scope() {
+    c_.collective_end();
+    c_.stats_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  Communicator& c_;
+  std::lock_guard<std::mutex> lock_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+void Communicator::check_device(const char* op, const Tensor& t, const std::string& label) const {
+  DC_CHECK(t.device().is_cpu(), op, ": ", label, " is on ", t.device().str(), "; the ",
+           backend_name(),
+           " backend handles CPU tensors only (GPU tensors need the NCCL backend, "
+           "which is not built yet)");
+}
+
+void Communicator::check_same_call(const char* op, const std::vector<int64_t>& signature,
+                                   const std::string& what) {
+  const int w = world_size();
+  if (w == 1 || !options_.check_consistency) return;
+  const int64_t n = static_cast<int64_t>(signature.size());
+  std::vector<int64_t> all(static_cast<size_t>(n * w));
+  all_gather_raw(signature.data(), n * 8, all.data());
+  bool same = true;
+  for (int r = 0; r < w && same; ++r) {
+    same = std::equal(signature.begin(), signature.end(), all.begin() + r * n);
+  }
+  if (same) return;
+  // Every rank holds the same gathered table, so every rank throws, and none is left waiting.
+  std::ostringstream os;
+  os << op << ": ranks disagree on the collective (this rank " << rank() << ": " << what << "):";
+  for (int r = 0; r < w; ++r) {
+    const int64_t* s = all.data() + r * n;
+    os << (r ? ";" : "") << " rank " << r << " called " << call_kind_name(s[0]);
+    if (s[0] != kBarrier) {
+      os << " (param " << s[1] << ", dtype " << dtype_name(static_cast<DType>(s[2])) << ", " << s[3]
+         << " elements, layout hash " << s[4] << ")";
+    }
+  }
+  os << "; every rank must call the same collectives in the same order with tensors of the same "
+        "dtype and shape";
+  DC_FAIL(os.str());
+}
+
+void Communicator::reduce_buffer(void* data, int64_t count, DType dtype, ReduceOp op) {
+  const int w = world_size();
+  ++stats_.collectives;
+  stats_.bytes += count * static_cast<int64_t>(dtype_size(dtype));
+  if (w == 1 || count == 0) return;
+  if (op != ReduceOp::mean) {
+    all_reduce_raw(data, count, dtype, op);
+    return;
+  }
+  if (dtype == DType::f32) {
+    all_reduce_raw(data, count, dtype, ReduceOp::sum);
+    float* p = static_cast<float*>(data);
+    for (int64_t i = 0; i < count; ++i) p[i] /= static_cast<float>(w);
+  } else if (dtype == DType::f64) {
+    all_reduce_raw(data, count, dtype, ReduceOp::sum);
+    double* p = static_cast<double*>(data);
+    for (int64_t i = 0; i < count; ++i) p[i] /= static_cast<double>(w);
+  } else {
+    // Integers: sum in int64 so that narrow types cannot overflow, then truncate toward zero.
+    DC_DISPATCH_NUMERIC(dtype, "all_reduce", [&] {
+      scalar_t* p = static_cast<scalar_t*>(data);
+      std::vector<int64_t> wide(p, p + count);
+      all_reduce_raw(wide.data(), count, DType::i64, ReduceOp::sum);
+      for (int64_t i = 0; i < count; ++i) p[i] = static_cast<scalar_t>(wide[i] / w);
+    });
+  }
+}
+
+void Communicator::all_reduce(const Tensor& t, ReduceOp op, const std::string& name) {
+  DC_CHECK(t.defined(), "all_reduce: ", name.empty() ? "the tensor" : "'" + name + "'",
+           " is undefined");
+  const std::string label = label_of(t, name);
+  DC_CHECK(reducible(t.dtype()), "all_reduce: ", label, ": dtype ", dtype_name(t.dtype()),
+           " is not supported (all_reduce supports f32, f64, i32, i64, u8; f16/bf16 tensors can "
+           "only be broadcast or gathered)");
+  check_device("all_reduce", t, label);
+  const std::string what = std::string("all_reduce(") + reduce_op_name(op) + ") of " + label;
+  Scope scope(*this, what);
+  check_same_call("all_reduce",
+                  {kAllReduce, static_cast<int64_t>(op), static_cast<int64_t>(t.dtype()), t.numel(),
+                   shape_hash(t)},
+                  what);
+  if (world_size() == 1) {
+    // Identity; the data is not touched, so tensors of any device pass.
+    reduce_buffer(nullptr, t.numel(), t.dtype(), op);
+    return;
+  }
+  Tensor buf = contiguous_staging(t);
+  reduce_buffer(buf.raw_data(), buf.numel(), buf.dtype(), op);
+  if (!buf.same(t)) copy_into(t, buf);
+}
+
+int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, ReduceOp op,
+                                          int64_t bucket_bytes,
+                                          const std::vector<std::string>& names) {
+  DC_CHECK(names.empty() || names.size() == tensors.size(), "all_reduce_bucketed: got ",
+           names.size(), " names for ", tensors.size(), " tensors (give one per tensor, or none)");
+  Fnv layout;
+  int64_t total = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    const std::string name = names.empty() ? "tensor " + std::to_string(i) : "'" + names[i] + "'";
+    DC_CHECK(t.defined(), "all_reduce_bucketed: ", name, " is undefined");
+    const std::string label = name + " " + t.str();
+    DC_CHECK(reducible(t.dtype()), "all_reduce_bucketed: ", label, ": dtype ",
+             dtype_name(t.dtype()),
+             " is not supported (all_reduce_bucketed supports f32, f64, i32, i64, u8)");
+    check_device("all_reduce_bucketed", t, label);
+    layout.add(static_cast<int64_t>(t.dtype()));
+    layout.add(shape_hash(t));
+    total += t.numel();
+  }
+  const std::vector<Bucket> plan = plan_buckets(tensors, bucket_bytes);
+  std::ostringstream what;
+  what << "all_reduce_bucketed(" << reduce_op_name(op) << ") of " << tensors.size() << " tensors ("
+       << total << " elements, " << plan.size() << " buckets of at most " << bucket_bytes
+       << " bytes)";
+  Scope scope(*this, what.str());
+  check_same_call("all_reduce_bucketed",
+                  {kBucketed, static_cast<int64_t>(op) * (int64_t{1} << 40) + bucket_bytes,
+                   static_cast<int64_t>(tensors.size()), total, layout.value()},
+                  what.str());
+  if (world_size() == 1) {
+    // Identity: count the buckets as collectives so that stats read the same on every backend.
+    for (const Bucket& b : plan) reduce_buffer(nullptr, b.count, b.dtype, op);
+    return static_cast<int64_t>(plan.size());
+  }
+  std::vector<Tensor> staged(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) staged[i] = contiguous_staging(tensors[i]);
+  int64_t largest = 0;
+  for (const Bucket& b : plan) largest = std::max<int64_t>(largest, b.count * dtype_size(b.dtype));
+  std::vector<char> buffer(static_cast<size_t>(largest));
+  for (const Bucket& b : plan) {
+    const size_t es = dtype_size(b.dtype);
+    for (const BucketPiece& p : b.pieces) {
+      const char* src = static_cast<const char*>(staged[p.tensor].raw_data());
+      std::memcpy(buffer.data() + p.offset * es, src + p.start * es, p.count * es);
+    }
+    reduce_buffer(buffer.data(), b.count, b.dtype, op);
+    for (const BucketPiece& p : b.pieces) {
+      char* dst = static_cast<char*>(staged[p.tensor].raw_data());
+      std::memcpy(dst + p.start * es, buffer.data() + p.offset * es, p.count * es);
+    }
+  }
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    if (!staged[i].same(tensors[i])) copy_into(tensors[i], staged[i]);
+  }
+  return static_cast<int64_t>(plan.size());
+}
+
+void Communicator::broadcast(const Tensor& t, int root, const std::string& name) {
+  DC_CHECK(t.defined(), "broadcast: ", name.empty() ? "the tensor" : "'" + name + "'",
+           " is undefined");
+  const std::string label = label_of(t, name);
+  DC_CHECK(root >= 0 && root < world_size(), "broadcast: root ", root,
+           " is not a rank (world size ", world_size(), ", ranks 0..", world_size() - 1, ") for ",
+           label);
+  check_device("broadcast", t, label);
+  const std::string what = "broadcast from rank " + std::to_string(root) + " of " + label;
+  Scope scope(*this, what);
+  check_same_call("broadcast",
+                  {kBroadcast, root, static_cast<int64_t>(t.dtype()), t.numel(), shape_hash(t)},
+                  what);
+  const int64_t nbytes = t.numel() * static_cast<int64_t>(dtype_size(t.dtype()));
+  ++stats_.collectives;
+  stats_.bytes += nbytes;
+  if (world_size() == 1 || nbytes == 0) return;
+  Tensor buf = contiguous_staging(t);
+  broadcast_raw(buf.raw_data(), nbytes, root);
+  if (!buf.same(t) && rank() != root) copy_into(t, buf);
+}
+
+Tensor Communicator::all_gather(const Tensor& t, const std::string& name) {
+  DC_CHECK(t.defined(), "all_gather: ", name.empty() ? "the tensor" : "'" + name + "'",
+           " is undefined");
+  const std::string label = label_of(t, name);
+  check_device("all_gather", t, label);
+  const std::string what = "all_gather of " + label;
+  Scope scope(*this, what);
+  check_same_call("all_gather",
+                  {kAllGather, 0, static_cast<int64_t>(t.dtype()), t.numel(), shape_hash(t)}, what);
+  Shape out_shape{world_size()};
+  out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
+  Tensor out = empty(out_shape, t.dtype());
+  const Tensor buf = contiguous_staging(t);
+  const int64_t nbytes = buf.numel() * static_cast<int64_t>(dtype_size(buf.dtype()));
+  ++stats_.collectives;
+  stats_.bytes += nbytes;
+  if (world_size() == 1) {
+    if (nbytes > 0) std::memcpy(out.raw_data(), buf.raw_data(), nbytes);
+  } else if (nbytes > 0) {
+    all_gather_raw(buf.raw_data(), nbytes, out.raw_data());
+  }
+  return out;
+}
+
+void Communicator::barrier() {
+  Scope scope(*this, "barrier");
+  check_same_call("barrier", {kBarrier, 0, 0, 0, 0}, "barrier");
+  if (world_size() > 1) barrier_raw();
+}
+
+CommStats Communicator::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void Communicator::reset_stats() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stats_ = CommStats{};
+}
+
+}  // namespace dc
