@@ -112,14 +112,17 @@ double plane_positions(const ScreenVertex* const v[3], int64_t area, double px[3
 struct Edges {
   int64_t e[3], step_x[3], step_y[3];
   Edges(const DrawTri& t, int x, int y) {
-    for (int k = 0; k < 3; ++k) {
-      const int i = (k + 1) % 3, j = (k + 2) % 3;
+    const int64_t px = int64_t{x} * kSub, py = int64_t{y} * kSub;
+    auto edge = [&](int k, int i, int j) {
       const int64_t dx = int64_t{t.X[j]} - t.X[i], dy = int64_t{t.Y[j]} - t.Y[i];
       const int64_t bias = (dy < 0 || (dy == 0 && dx > 0)) ? 1 : 0;
-      e[k] = dx * (int64_t{y} * kSub - t.Y[i]) - dy * (int64_t{x} * kSub - t.X[i]) + bias - 1;
+      e[k] = dx * (py - t.Y[i]) - dy * (px - t.X[i]) + bias - 1;
       step_x[k] = -dy * kSub;
       step_y[k] = dx * kSub;
-    }
+    };
+    edge(0, 1, 2);
+    edge(1, 2, 0);
+    edge(2, 0, 1);
   }
   // Whether every value over the nx × ny samples from `dx` samples right of (x, y) fits in int32.
   bool fit_int32(int dx, int nx, int ny) const {
@@ -169,8 +172,8 @@ void draw_avx2(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int
     for (int x = xa; x <= t.x1; x += 8) {
       const __m256i in = _mm256_or_si256(e0, _mm256_or_si256(e1, e2));
       const __m256i pos = _mm256_add_epi32(lane, _mm256_set1_epi32(x - xa));
-      const __m256i box = _mm256_and_si256(_mm256_cmpgt_epi32(pos, lo),
-                                           _mm256_cmpgt_epi32(_mm256_set1_epi32(t.x1 - xa + 1), pos));
+      const __m256i box = _mm256_and_si256(
+          _mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(_mm256_set1_epi32(t.x1 - xa + 1), pos));
       const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(in, minus_one), box);
       if (!_mm256_testz_si256(m, m)) {
         const __m256 xs = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(x - t.x0), lane));
@@ -301,6 +304,24 @@ void RasterPass::compute_planes(int32_t tri) {
   }
   s.clipped = pr.v[0] >= num_vertices_ || pr.v[1] >= num_vertices_ || pr.v[2] >= num_vertices_;
   ready_[tri] = 1;
+}
+
+void RasterPass::shading_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
+                                double gy[3]) const {
+  const Prim& pr = prims_[tris_[tri].prim];
+  const ScreenVertex* v[3] = {&screen_[pr.v[0]], &screen_[pr.v[1]], &screen_[pr.v[2]]};
+  double px[3], py[3];
+  const double rA = 1.0 / plane_positions(v, snapped_area(v), px, py);
+  auto plane = [&](int k, int i, int j) {
+    const double dx = px[j] - px[i], dy = py[j] - py[i];
+    const double scale = v[k]->inv_z * rA;
+    c[k] = (dx * (oy - py[i]) - dy * (ox - px[i])) * scale;
+    gx[k] = -dy * scale;
+    gy[k] = dx * scale;
+  };
+  plane(0, 1, 2);
+  plane(1, 2, 0);
+  plane(2, 0, 1);
 }
 
 void RasterPass::prepare_all_planes(bool parallel) {

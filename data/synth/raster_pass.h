@@ -92,6 +92,11 @@ class RasterPass {
   const int32_t* id_row(int y) const { return ids_.data() + static_cast<int64_t>(y) * stride_; }
   const std::vector<DrawTri>& tris() const { return tris_; }
   const Prim& prim(int32_t tri) const { return prims_[tris_[tri].prim]; }
+  // Whether triangle `tri` is a piece of a clipped face (its corners are clip vertices).
+  bool clipped(int32_t tri) const {
+    const Prim& p = prim(tri);
+    return p.v[0] >= num_vertices_ || p.v[1] >= num_vertices_ || p.v[2] >= num_vertices_;
+  }
   int64_t num_vertices() const { return num_vertices_; }
   // Barycentric weights of clip vertex `v` (>= num_vertices()) w.r.t. its face's corners.
   const std::array<double, 3>& clip_weights(int32_t v) const {
@@ -106,6 +111,12 @@ class RasterPass {
   // Computes the planes of every triangle (on dc::parallel_for when `parallel`), after which
   // planes() and fragment() only read and may be called from several threads.
   void prepare_all_planes(bool parallel);
+
+  // The planes u_k of triangle `tri` re-based at (ox, oy): u_k = c[k] + gx[k] (x − ox) +
+  // gy[k] (y − oy). Cheaper than planes() (no depths; one division, so not bit-identical to it):
+  // for shading, where float precision is all that is used.
+  void shading_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
+                      double gy[3]) const;
 
   // The fragment of triangle `tri` at sample (x, y): face index, barycentrics w.r.t. the face's
   // own corners and camera depth (the rules of rasterizer.h). Its planes must be ready.
@@ -128,7 +139,7 @@ class RasterPass {
   std::vector<DrawTri> tris_;
   std::vector<float, Aligned32<float>> inv_depth_;  // height × stride
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
-  std::vector<Planes> planes_;    // per tri, valid where ready_
+  std::vector<Planes> planes_;                      // per tri, valid where ready_
   std::vector<uint8_t> ready_;
 };
 

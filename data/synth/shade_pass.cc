@@ -161,7 +161,7 @@ class PassShader {
 
   // Builds every record (on dc::parallel_for when `parallel`), after which rows() only reads.
   void prepare_all(bool parallel) {
-    pass_.prepare_all_planes(parallel);
+    pass_.prepare_all_planes(parallel);  // the exact fragments (generic path, slivers)
     if (!affine_) return;
     const int64_t n = static_cast<int64_t>(pass_.tris().size());
     auto range = [&](int64_t t0, int64_t t1) {
@@ -194,9 +194,8 @@ class PassShader {
  private:
   const float* background(int x, int y) const {
     const ShadingOptions& o = sh_.opt;
-    return o.background_image.empty()
-               ? o.background.data()
-               : &o.background_image[3 * (static_cast<int64_t>(y) * W_ + x)];
+    return o.background_image.empty() ? o.background.data()
+                                      : &o.background_image[3 * (static_cast<int64_t>(y) * W_ + x)];
   }
 
   const float* rec(int32_t t) {
@@ -229,18 +228,14 @@ class PassShader {
   }
 
   void build(int32_t t) {
-    const raster::Planes& P = pass_.planes(t);
     const raster::DrawTri& dt = pass_.tris()[t];
     const raster::Prim& pr = pass_.prim(t);
+    const bool clipped = pass_.clipped(t);
     Rec& r = cache_.recs[t];
     // The planes re-based at the triangle's first sample, so that the float evaluation works
     // with small offsets.
     double c[3], gx[3], gy[3];
-    for (int k = 0; k < 3; ++k) {
-      c[k] = P.c[k] + P.gx[k] * (dt.x0 - P.ox) + P.gy[k] * (dt.y0 - P.oy);
-      gx[k] = P.gx[k];
-      gy[k] = P.gy[k];
-    }
+    pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
     auto plane = [&](int off, double a0, double a1, double a2) {
       r.f[off] = static_cast<float>(a0 * c[0] + a1 * c[1] + a2 * c[2]);
       r.f[off + 1] = static_cast<float>(a0 * gx[0] + a1 * gx[1] + a2 * gx[2]);
@@ -250,7 +245,7 @@ class PassShader {
     r.f[kOy] = static_cast<float>(dt.y0);
     plane(kD, 1, 1, 1);
     double val[3][3];
-    corner_values(sh_.albedo, pr, P.clipped, val);
+    corner_values(sh_.albedo, pr, clipped, val);
     const int wa = sh_.albedo.attr->width;
     for (int ch = 0; ch < 3; ++ch) {
       if (ch < wa) {
@@ -259,7 +254,7 @@ class PassShader {
         plane(kA + 3 * ch, 0, 0, 0);
       }
     }
-    corner_values(sh_.normal, pr, P.clipped, val);
+    corner_values(sh_.normal, pr, clipped, val);
     for (int ch = 0; ch < 3; ++ch) plane(kN + 3 * ch, val[0][ch], val[1][ch], val[2][ch]);
     r.f[kRecFloats - 1] = 0.0f;
     cache_.ready[t] = 1;
@@ -279,8 +274,8 @@ class PassShader {
     const __m128i x0 = _mm_cvttps_epi32(xf), y0 = _mm_cvttps_epi32(yf);
     // Float offsets of the four texels: 3 (y W + x).
     const __m128i w3 = _mm_set1_epi32(3 * tw_);
-    const __m128i o00 = _mm_add_epi32(_mm_mullo_epi32(y0, w3),
-                                      _mm_add_epi32(_mm_add_epi32(x0, x0), x0));
+    const __m128i o00 =
+        _mm_add_epi32(_mm_mullo_epi32(y0, w3), _mm_add_epi32(_mm_add_epi32(x0, x0), x0));
     const __m128i dx = _mm_mullo_epi32(_mm_cmpgt_epi32(_mm_set1_epi32(tw_ - 1), x0),
                                        _mm_set1_epi32(-3));  // 3 unless x0 is the last column
     const __m128i dy = _mm_and_si128(_mm_cmpgt_epi32(_mm_set1_epi32(th_ - 1), y0), w3);
@@ -330,8 +325,7 @@ class PassShader {
     const __m128 dot = _mm_add_ps(_mm_add_ps(_mm_mul_ps(n0, _mm_set1_ps(sh_.light[0])),
                                              _mm_mul_ps(n1, _mm_set1_ps(sh_.light[1]))),
                                   _mm_mul_ps(n2, _mm_set1_ps(sh_.light[2])));
-    const __m128 cosine =
-        _mm_and_ps(_mm_cmpgt_ps(len2, zero), _mm_div_ps(dot, _mm_sqrt_ps(len2)));
+    const __m128 cosine = _mm_and_ps(_mm_cmpgt_ps(len2, zero), _mm_div_ps(dot, _mm_sqrt_ps(len2)));
     const __m128 k =
         _mm_add_ps(_mm_set1_ps(sh_.opt.light.ambient),
                    _mm_mul_ps(_mm_set1_ps(sh_.opt.light.diffuse), _mm_max_ps(cosine, zero)));
@@ -412,8 +406,8 @@ class PassShader {
       const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
       const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
       const int valid = S_ * S_ - 4 * g;  // lanes [0, valid) are sub-samples of the pixel
-      const __m128 in_pixel = _mm_castsi128_ps(
-          _mm_cmpgt_epi32(_mm_set1_epi32(valid), _mm_setr_epi32(0, 1, 2, 3)));
+      const __m128 in_pixel =
+          _mm_castsi128_ps(_mm_cmpgt_epi32(_mm_set1_epi32(valid), _mm_setr_epi32(0, 1, 2, 3)));
       auto add = [&](__m128 acc, __m128 col, float b) {
         const __m128 v = _mm_blendv_ps(_mm_set1_ps(b), col, hit);
         return _mm_add_ps(acc, _mm_and_ps(in_pixel, v));
@@ -451,6 +445,7 @@ class PassShader {
       if (ids[l] < 0 || ok[l] != 0.0f) continue;
       int32_t face;
       float bary[3], depth, rgb[3];
+      pass_.planes(ids[l]);  // computed on demand (prepared up front when parallel)
       pass_.fragment(ids[l], static_cast<int>(X[l]), static_cast<int>(Y[l]), &face, bary, &depth);
       sh_(face, bary, rgb);
       r[l] = rgb[0];
