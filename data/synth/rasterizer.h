@@ -25,6 +25,8 @@
 //     face's own corners (after clipping too), lie in [0, 1] and sum to 1 (float rounding).
 //   - Deterministic: the result does not depend on the thread count (options.parallel splits the
 //     image into row bands that each draw all triangles in face order).
+//   - rasterize() reuses its working buffers per thread (data/synth/raster_pass.h): a stream of
+//     calls allocates only the returned Fragments, and results never depend on earlier calls.
 #pragma once
 
 #include <cstdint>

@@ -4,7 +4,11 @@
 // render() rasterizes twice: once at pixel centres (the label pass: its Fragments give exact face
 // ids, barycentrics, depth and every label map through interpolate()), and once on an S×S
 // sub-sample grid whose shaded samples are averaged into each pixel's colour. Labels therefore
-// never blend across edges, while the image is anti-aliased.
+// never blend across edges, while the image is anti-aliased. Sub-samples are shaded from
+// per-triangle attribute planes (data/synth/shade_pass.h): the mean of shade() over the
+// supersampled fragments up to float rounding, and up to the change of an attribute over 1/512
+// sample where a sample lies that far outside the exact triangle (there shade() clamps the
+// barycentrics). A pixel that no triangle touches is exactly its background.
 #pragma once
 
 #include <array>

@@ -1,0 +1,510 @@
+#include "data/synth/raster_pass.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+#include "core/error.h"
+#include "core/thread_pool.h"
+
+namespace dc {
+namespace raster {
+namespace {
+
+// Sub-pixel precision of the snapped vertex positions: 1/256 sample.
+constexpr int kSubBits = 8;
+constexpr int64_t kSub = int64_t{1} << kSubBits;
+// Guard band (samples beyond the image edges): with it, snapped coordinates stay below 2^29 units
+// for images up to 2^19 samples wide, so edge functions (products of two differences < 2^30) fit
+// in int64 exactly, and the snapped corners themselves in int32.
+constexpr double kGuard = double(1 << 18);
+
+// A vertex of the clipped polygon: camera-space position and barycentric weights of the original
+// face's three corners.
+struct ClipVertex {
+  Vec3 p;
+  std::array<double, 3> w;
+};
+
+// A plane in camera space, inside where dot(n, p) + d >= 0.
+struct Plane {
+  Vec3 n;
+  double d;
+  double eval(const Vec3& p) const { return dot(n, p) + d; }
+};
+
+// The point where segment (a, b) crosses `plane`. The endpoints are put in a canonical order
+// first (lexicographic on position), so the two faces sharing an edge compute bit-identical
+// points and stay watertight after clipping.
+ClipVertex intersect(const Plane& plane, ClipVertex a, ClipVertex b) {
+  if (std::tie(b.p.x, b.p.y, b.p.z) < std::tie(a.p.x, a.p.y, a.p.z)) std::swap(a, b);
+  const double da = plane.eval(a.p), db = plane.eval(b.p);
+  const double s = da / (da - db);
+  ClipVertex r;
+  r.p = a.p + s * (b.p - a.p);
+  for (int k = 0; k < 3; ++k) r.w[k] = a.w[k] + s * (b.w[k] - a.w[k]);
+  return r;
+}
+
+// Sutherland–Hodgman clipping of a convex polygon against one plane.
+void clip_polygon(const Plane& plane, const std::vector<ClipVertex>& in,
+                  std::vector<ClipVertex>& out) {
+  out.clear();
+  const size_t n = in.size();
+  for (size_t i = 0; i < n; ++i) {
+    const ClipVertex& cur = in[i];
+    const ClipVertex& nxt = in[(i + 1) % n];
+    const bool cur_in = plane.eval(cur.p) >= 0, nxt_in = plane.eval(nxt.p) >= 0;
+    if (cur_in) out.push_back(cur);
+    if (cur_in != nxt_in) out.push_back(intersect(plane, cur, nxt));
+  }
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
+
+// std::llround (half away from zero) without the library call: v − trunc(v) is exact.
+inline int64_t round_half_away(double v) {
+  const double t = std::trunc(v);
+  const double d = v - t;
+  return static_cast<int64_t>(t) + (d >= 0.5) - (d <= -0.5);
+}
+
+ScreenVertex to_screen(const Camera& cam, const Vec3& p) {
+  ScreenVertex s;
+  s.inv_z = 1.0 / p.z;
+  s.x = cam.fx * p.x * s.inv_z + cam.cx;
+  s.y = cam.fy * p.y * s.inv_z + cam.cy;
+  // Points reaching here are inside the guard band, so the rounding cannot overflow.
+  s.X = round_half_away(s.x * kSub);
+  s.Y = round_half_away(s.y * kSub);
+  return s;
+}
+
+int64_t snapped_area(const ScreenVertex* const v[3]) {
+  return (v[1]->X - v[0]->X) * (v[2]->Y - v[0]->Y) - (v[1]->Y - v[0]->Y) * (v[2]->X - v[0]->X);
+}
+
+// The positions the interpolation planes are built from, and twice their signed area: the
+// unsnapped positions (exact projective interpolation), or for a sliver whose unsnapped area
+// vanishes or flips sign, the snapped ones.
+double plane_positions(const ScreenVertex* const v[3], int64_t area, double px[3], double py[3]) {
+  for (int k = 0; k < 3; ++k) {
+    px[k] = v[k]->x;
+    py[k] = v[k]->y;
+  }
+  double A = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0]);
+  if (A == 0 || (A > 0) != (area > 0)) {
+    for (int k = 0; k < 3; ++k) {
+      px[k] = double(v[k]->X) / kSub;
+      py[k] = double(v[k]->Y) / kSub;
+    }
+    A = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0]);
+  }
+  return A;
+}
+
+// Edge functions of a triangle at sample (x, y): edge k runs from corner k+1 to corner k+2
+// (opposite corner k), e_k >= 0 inside. A sample on the edge is inside for top edges (dy == 0,
+// dx > 0) and left edges (dy < 0): the bias turns E > 0 into E >= 0 for them.
+struct Edges {
+  int64_t e[3], step_x[3], step_y[3];
+  Edges(const DrawTri& t, int x, int y) {
+    const int64_t px = int64_t{x} * kSub, py = int64_t{y} * kSub;
+    auto edge = [&](int k, int i, int j) {
+      const int64_t dx = int64_t{t.X[j]} - t.X[i], dy = int64_t{t.Y[j]} - t.Y[i];
+      const int64_t bias = (dy < 0 || (dy == 0 && dx > 0)) ? 1 : 0;
+      e[k] = dx * (py - t.Y[i]) - dy * (px - t.X[i]) + bias - 1;
+      step_x[k] = -dy * kSub;
+      step_y[k] = dx * kSub;
+    };
+    edge(0, 1, 2);
+    edge(1, 2, 0);
+    edge(2, 0, 1);
+  }
+  // Whether every value over the nx × ny samples from `dx` samples right of (x, y) fits in int32.
+  bool fit_int32(int dx, int nx, int ny) const {
+    for (int k = 0; k < 3; ++k) {
+      const int64_t bound = std::abs(e[k] + step_x[k] * dx) + std::abs(step_x[k]) * (nx - 1) +
+                            std::abs(step_y[k]) * (ny - 1);
+      if (bound > INT32_MAX) return false;
+    }
+    return true;
+  }
+};
+
+// 1/Z of triangle t at sample (x, y). The same float expression in the vector and scalar loops, so
+// the z-buffer does not depend on which loop drew a triangle (the choice depends on the row band).
+inline float row_depth(const DrawTri& t, int y) {
+  return std::fma(t.zgy, static_cast<float>(y - t.y0), t.z0);
+}
+
+// Draws triangle q into rows [y0, y1] eight samples at a time, with exact int32 edge functions
+// (`ed` at sample (xa, y0), xa = x0 rounded down to a multiple of 8). Vectors sit on aligned
+// blocks of 8 samples, so a load that follows the store of a neighbouring triangle to the same
+// block is forwarded from it instead of stalling on a partial overlap.
+void draw_avx2(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int stride,
+               float* inv_depth, int32_t* ids) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i minus_one = _mm256_set1_epi32(-1);
+  const int xa = t.x0 & ~7;
+  __m256i e_row[3], step8[3], step_y[3];
+  for (int k = 0; k < 3; ++k) {
+    // Lanes outside the bounding box may wrap around; they are masked out, and inside it the
+    // true values fit in int32, so modular arithmetic gives them exactly.
+    e_row[k] = _mm256_add_epi32(
+        _mm256_set1_epi32(static_cast<int32_t>(ed.e[k])),
+        _mm256_mullo_epi32(lane, _mm256_set1_epi32(static_cast<int32_t>(ed.step_x[k]))));
+    step8[k] = _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(ed.step_x[k] * 8)));
+    step_y[k] = _mm256_set1_epi32(static_cast<int32_t>(ed.step_y[k]));
+  }
+  const __m256 zgx = _mm256_set1_ps(t.zgx);
+  const __m256i qv = _mm256_set1_epi32(q);
+  // Lanes of the bounding box: x0 − xa <= lane + (x − xa) <= x1 − xa.
+  const __m256i lo = _mm256_set1_epi32(t.x0 - xa - 1);
+  for (int y = y0; y <= y1; ++y) {
+    const __m256 zr = _mm256_set1_ps(row_depth(t, y));
+    float* zrow = inv_depth + static_cast<int64_t>(y) * stride;
+    int32_t* irow = ids + static_cast<int64_t>(y) * stride;
+    __m256i e0 = e_row[0], e1 = e_row[1], e2 = e_row[2];
+    for (int x = xa; x <= t.x1; x += 8) {
+      const __m256i in = _mm256_or_si256(e0, _mm256_or_si256(e1, e2));
+      const __m256i pos = _mm256_add_epi32(lane, _mm256_set1_epi32(x - xa));
+      const __m256i box = _mm256_and_si256(
+          _mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(_mm256_set1_epi32(t.x1 - xa + 1), pos));
+      const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(in, minus_one), box);
+      if (!_mm256_testz_si256(m, m)) {
+        const __m256 xs = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(x - t.x0), lane));
+        const __m256 z = _mm256_fmadd_ps(zgx, xs, zr);
+        const __m256 zb = _mm256_load_ps(zrow + x);
+        const __m256i w =
+            _mm256_and_si256(m, _mm256_castps_si256(_mm256_cmp_ps(z, zb, _CMP_GT_OQ)));
+        if (!_mm256_testz_si256(w, w)) {
+          _mm256_store_ps(zrow + x, _mm256_blendv_ps(zb, z, _mm256_castsi256_ps(w)));
+          __m256i* ip = reinterpret_cast<__m256i*>(irow + x);
+          _mm256_store_si256(ip, _mm256_blendv_epi8(_mm256_load_si256(ip), qv, w));
+        }
+      }
+      e0 = _mm256_add_epi32(e0, step8[0]);
+      e1 = _mm256_add_epi32(e1, step8[1]);
+      e2 = _mm256_add_epi32(e2, step8[2]);
+    }
+    for (int k = 0; k < 3; ++k) e_row[k] = _mm256_add_epi32(e_row[k], step_y[k]);
+  }
+}
+
+// The same with int64 edge functions, one sample at a time (large triangles).
+void draw_scalar(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int stride,
+                 float* inv_depth, int32_t* ids) {
+  int64_t e_row[3] = {ed.e[0], ed.e[1], ed.e[2]};
+  for (int y = y0; y <= y1; ++y) {
+    const float zr = row_depth(t, y);
+    float* zrow = inv_depth + static_cast<int64_t>(y) * stride;
+    int32_t* irow = ids + static_cast<int64_t>(y) * stride;
+    int64_t e0 = e_row[0], e1 = e_row[1], e2 = e_row[2];
+    for (int x = t.x0; x <= t.x1; ++x) {
+      if ((e0 | e1 | e2) >= 0) {
+        const float z = std::fma(t.zgx, static_cast<float>(x - t.x0), zr);
+        if (z > zrow[x]) {
+          zrow[x] = z;
+          irow[x] = q;
+        }
+      }
+      e0 += ed.step_x[0];
+      e1 += ed.step_x[1];
+      e2 += ed.step_x[2];
+    }
+    for (int k = 0; k < 3; ++k) e_row[k] += ed.step_y[k];
+  }
+}
+
+}  // namespace
+
+void validate_inputs(const Mesh& mesh, const Camera& cam, const RasterOptions& options) {
+  mesh.validate("rasterize: mesh");
+  cam.validate();
+  DC_CHECK(std::isfinite(options.near) && options.near > 0,
+           "rasterize: options.near = ", options.near, ", expected a finite value > 0");
+  DC_CHECK(cam.width <= (1 << 19) && cam.height <= (1 << 19), "rasterize: image ", cam.width, "×",
+           cam.height, " is larger than 2^19 pixels on a side");
+}
+
+Scratch& thread_scratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+void camera_vertices(const Mesh& mesh, const Camera& cam, std::vector<Vec3>& out) {
+  const int64_t V = mesh.num_vertices();
+  out.resize(V);
+  for (int64_t i = 0; i < V; ++i) out[i] = cam.to_camera(mesh.vertex(i));
+}
+
+void RasterPass::add_prim(int32_t face, int32_t a, int32_t b, int32_t c) {
+  const int32_t p = static_cast<int32_t>(prims_.size());
+  prims_.push_back({face, {a, b, c}});
+  const ScreenVertex* v[3] = {&screen_[a], &screen_[b], &screen_[c]};
+  const int64_t area = snapped_area(v);
+  if (area == 0) return;
+  DrawTri t;
+  int order[3] = {0, 1, 2};
+  if (area < 0) std::swap(order[1], order[2]);
+  for (int k = 0; k < 3; ++k) {
+    t.X[k] = static_cast<int32_t>(v[order[k]]->X);
+    t.Y[k] = static_cast<int32_t>(v[order[k]]->Y);
+  }
+  const int64_t minX = std::min({v[0]->X, v[1]->X, v[2]->X});
+  const int64_t maxX = std::max({v[0]->X, v[1]->X, v[2]->X});
+  const int64_t minY = std::min({v[0]->Y, v[1]->Y, v[2]->Y});
+  const int64_t maxY = std::max({v[0]->Y, v[1]->Y, v[2]->Y});
+  t.x0 = static_cast<int32_t>(std::max<int64_t>(0, ceil_div(minX, kSub)));
+  t.x1 = static_cast<int32_t>(std::min<int64_t>(width_ - 1, floor_div(maxX, kSub)));
+  t.y0 = static_cast<int32_t>(std::max<int64_t>(0, ceil_div(minY, kSub)));
+  t.y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, floor_div(maxY, kSub)));
+  if (t.x0 > t.x1 || t.y0 > t.y1) return;
+  // The 1/Z plane for the depth test: Σ_k λ_k / Z_k, with λ_k the edge function of the opposite
+  // edge over the area.
+  double px[3], py[3];
+  const double rA = 1.0 / plane_positions(v, area, px, py);
+  double gx = 0, gy = 0;
+  for (int k = 0; k < 3; ++k) {
+    const int i = (k + 1) % 3, j = (k + 2) % 3;
+    gx -= (py[j] - py[i]) * v[k]->inv_z;
+    gy += (px[j] - px[i]) * v[k]->inv_z;
+  }
+  gx *= rA;
+  gy *= rA;
+  t.z0 = static_cast<float>(v[0]->inv_z + gx * (t.x0 - px[0]) + gy * (t.y0 - py[0]));
+  t.zgx = static_cast<float>(gx);
+  t.zgy = static_cast<float>(gy);
+  t.prim = p;
+  tris_.push_back(t);
+}
+
+void RasterPass::compute_planes(int32_t tri) {
+  const Prim& pr = prims_[tris_[tri].prim];
+  const ScreenVertex* v[3] = {&screen_[pr.v[0]], &screen_[pr.v[1]], &screen_[pr.v[2]]};
+  double px[3], py[3];
+  const double A = plane_positions(v, snapped_area(v), px, py);
+  Planes& s = planes_[tri];
+  s.ox = px[0];
+  s.oy = py[0];
+  s.ci = 0;
+  for (int k = 0; k < 3; ++k) {
+    const int i = (k + 1) % 3, j = (k + 2) % 3;
+    const double dx = px[j] - px[i], dy = py[j] - py[i];
+    const double scale = v[k]->inv_z / A;
+    s.z[k] = 1.0 / v[k]->inv_z;
+    s.c[k] = (dx * (py[0] - py[i]) - dy * (px[0] - px[i])) * scale;
+    s.gx[k] = -dy * scale;
+    s.gy[k] = dx * scale;
+    s.ci += s.c[k];
+  }
+  s.clipped = pr.v[0] >= num_vertices_ || pr.v[1] >= num_vertices_ || pr.v[2] >= num_vertices_;
+  ready_[tri] = 1;
+}
+
+void RasterPass::shading_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
+                                double gy[3]) const {
+  const Prim& pr = prims_[tris_[tri].prim];
+  const ScreenVertex* v[3] = {&screen_[pr.v[0]], &screen_[pr.v[1]], &screen_[pr.v[2]]};
+  double px[3], py[3];
+  const double rA = 1.0 / plane_positions(v, snapped_area(v), px, py);
+  auto plane = [&](int k, int i, int j) {
+    const double dx = px[j] - px[i], dy = py[j] - py[i];
+    const double scale = v[k]->inv_z * rA;
+    c[k] = (dx * (oy - py[i]) - dy * (ox - px[i])) * scale;
+    gx[k] = -dy * scale;
+    gy[k] = dx * scale;
+  };
+  plane(0, 1, 2);
+  plane(1, 2, 0);
+  plane(2, 0, 1);
+}
+
+void RasterPass::prepare_all_planes(bool parallel) {
+  const int64_t n = static_cast<int64_t>(tris_.size());
+  auto range = [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      if (!ready_[t]) compute_planes(static_cast<int32_t>(t));
+    }
+  };
+  if (parallel) {
+    parallel_for(0, n, 512, range);
+  } else {
+    range(0, n);
+  }
+}
+
+void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
+                          float* depth) const {
+  const Planes& s = planes_[tri];
+  const double dx = x - s.ox, dy = y - s.oy;
+  double u[3], sum = 0;
+  for (int k = 0; k < 3; ++k) {
+    // Samples covered by the snapped triangle may sit a hair outside the unsnapped one.
+    u[k] = std::max(0.0, s.c[k] + s.gx[k] * dx + s.gy[k] * dy);
+    sum += u[k];
+  }
+  if (!(sum > 0)) {  // only a vanishing sliver can get here; its centroid stands for it
+    u[0] = u[1] = u[2] = s.ci / 3;
+    sum = s.ci;
+  }
+  const double inv = 1.0 / sum;
+  double b[3] = {u[0] * inv, u[1] * inv, u[2] * inv};
+  // Depth as the barycentric blend of the corners' depths (1/Σu unless a clamp acted), so depth
+  // and every interpolated attribute describe the same surface point.
+  *depth = static_cast<float>(b[0] * s.z[0] + b[1] * s.z[1] + b[2] * s.z[2]);
+  const Prim& pr = prims_[tris_[tri].prim];
+  if (s.clipped) {
+    // A piece of a clipped face: map to the face's own corners.
+    double w[3] = {0, 0, 0};
+    for (int k = 0; k < 3; ++k) {
+      const auto& cw = clip_weights(pr.v[k]);  // every corner of a clipped piece is a clip vertex
+      for (int j = 0; j < 3; ++j) w[j] += b[k] * cw[j];
+    }
+    std::copy(w, w + 3, b);
+  }
+  *face = pr.face;
+  for (int k = 0; k < 3; ++k) bary[k] = static_cast<float>(b[k]);
+}
+
+void RasterPass::resolve(Fragments& out, bool parallel) {
+  const int W = width_, H = height_;
+  const int64_t N = static_cast<int64_t>(W) * H;
+  out.width = W;
+  out.height = H;
+  out.face.resize(N);
+  out.bary.resize(3 * N);
+  out.depth.resize(N);
+  auto rows = [&](int64_t r0, int64_t r1) {
+    for (int64_t y = r0; y < r1; ++y) {
+      const int32_t* ids = id_row(static_cast<int>(y));
+      for (int x = 0; x < W; ++x) {
+        const int64_t p = y * W + x;
+        const int32_t q = ids[x];
+        if (q >= 0) {
+          planes(q);
+          fragment(q, x, static_cast<int>(y), &out.face[p], &out.bary[3 * p], &out.depth[p]);
+        } else {
+          out.face[p] = -1;
+          out.bary[3 * p] = out.bary[3 * p + 1] = out.bary[3 * p + 2] = 0.0f;
+          out.depth[p] = 0.0f;
+        }
+      }
+    }
+  };
+  if (parallel) {
+    prepare_all_planes(true);  // then planes() only reads
+    parallel_for(0, H, 8, rows);
+  } else {
+    rows(0, H);
+  }
+}
+
+void RasterPass::draw_rows(int row0, int row1) {
+  float* zbuf = inv_depth_.data();
+  int32_t* ids = ids_.data();
+  for (size_t q = 0; q < tris_.size(); ++q) {
+    const DrawTri& t = tris_[q];
+    const int y0 = std::max<int>(t.y0, row0), y1 = std::min<int>(t.y1, row1 - 1);
+    if (y0 > y1) continue;
+    // The vector loop starts at the aligned block holding x0; the int32 range is checked over
+    // the bounding box only (outside it, lanes are masked).
+    const int xa = t.x0 & ~7;
+    const Edges ed(t, xa, y0);
+    if (ed.fit_int32(t.x0 - xa, t.x1 - t.x0 + 1, y1 - y0 + 1)) {
+      draw_avx2(t, static_cast<int32_t>(q), y0, y1, ed, stride_, zbuf, ids);
+    } else {
+      draw_scalar(t, static_cast<int32_t>(q), y0, y1, Edges(t, t.x0, y0), stride_, zbuf, ids);
+    }
+  }
+}
+
+void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& cam,
+                     const RasterOptions& options) {
+  const int W = cam.width, H = cam.height;
+  const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
+  width_ = W;
+  height_ = H;
+  // Rows of whole aligned blocks of 8 samples (the vector loop reads and writes whole blocks).
+  stride_ = ((W + 7) / 8) * 8;
+  num_vertices_ = V;
+  clip_weights_.clear();
+  prims_.clear();
+  tris_.clear();
+
+  // Clip planes: near, then the guard band around the image (x_pix >= −G, x_pix <= W−1+G, ...),
+  // written as planes through the camera centre, valid in front of the near plane.
+  const Plane planes[5] = {
+      {{0, 0, 1}, -options.near},
+      {{cam.fx, 0, cam.cx + kGuard}, 0},
+      {{-cam.fx, 0, W - 1 + kGuard - cam.cx}, 0},
+      {{0, cam.fy, cam.cy + kGuard}, 0},
+      {{0, -cam.fy, H - 1 + kGuard - cam.cy}, 0},
+  };
+  // Per vertex: bit p of the outcode is set when it is outside plane p; the screen position of
+  // those inside all planes (those of faces that need no clipping).
+  outcode_.resize(V);
+  screen_.resize(V);
+  for (int64_t i = 0; i < V; ++i) {
+    unsigned code = 0;
+    for (int p = 0; p < 5; ++p) code |= unsigned(planes[p].eval(camv[i]) < 0) << p;
+    outcode_[i] = static_cast<uint8_t>(code);
+    if (code == 0) screen_[i] = to_screen(cam, camv[i]);
+  }
+
+  prims_.reserve(F);
+  tris_.reserve(F);
+  std::vector<ClipVertex> poly, tmp;
+  for (int64_t f = 0; f < F; ++f) {
+    const int32_t* fv = &mesh.faces[3 * f];
+    const unsigned oa = outcode_[fv[0]], ob = outcode_[fv[1]], oc = outcode_[fv[2]];
+    if (oa & ob & oc) continue;  // all three corners outside one plane
+    const Vec3 &a = camv[fv[0]], &b = camv[fv[1]], &c = camv[fv[2]];
+    if (options.cull_back_faces) {
+      // Front faces have their outward normal towards the camera (at the origin).
+      if (dot(cross(b - a, c - a), a) >= 0) continue;
+    }
+    const unsigned outside_some = oa | ob | oc;
+    if (outside_some == 0) {
+      add_prim(static_cast<int32_t>(f), fv[0], fv[1], fv[2]);
+      continue;
+    }
+    poly = {{a, {1, 0, 0}}, {b, {0, 1, 0}}, {c, {0, 0, 1}}};
+    for (int p = 0; p < 5 && poly.size() >= 3; ++p) {
+      if (!(outside_some & (1u << p))) continue;
+      clip_polygon(planes[p], poly, tmp);
+      poly.swap(tmp);
+    }
+    if (poly.size() < 3) continue;
+    const int32_t first = static_cast<int32_t>(screen_.size());
+    for (const ClipVertex& cv : poly) {
+      screen_.push_back(to_screen(cam, cv.p));
+      clip_weights_.push_back(cv.w);
+    }
+    // A fan keeps the polygon's orientation and shares its diagonals exactly.
+    for (size_t k = 1; k + 1 < poly.size(); ++k) {
+      add_prim(static_cast<int32_t>(f), first, first + static_cast<int32_t>(k),
+               first + static_cast<int32_t>(k + 1));
+    }
+  }
+
+  const int64_t N = static_cast<int64_t>(stride_) * H;
+  inv_depth_.assign(N, 0.0f);
+  ids_.assign(N, -1);
+  if (options.parallel) {
+    parallel_for(0, H, 8, [&](int64_t r0, int64_t r1) {
+      draw_rows(static_cast<int>(r0), static_cast<int>(r1));
+    });
+  } else {
+    draw_rows(0, H);
+  }
+  if (planes_.size() < tris_.size()) planes_.resize(tris_.size());
+  ready_.assign(tris_.size(), 0);
+}
+
+}  // namespace raster
+}  // namespace dc

@@ -1,0 +1,60 @@
+// Internal shading engine of data/synth/shading.h (for shading.cc only): the Lambert/texture
+// shader resolved once per call, and the supersampled RGB of a raster pass.
+//
+// shade_pass() averages the S×S sub-samples of each pixel. Per triangle that wins a sub-sample it
+// builds, once, perspective-correct planes of its attributes: the blend of an attribute over the
+// triangle is N(x, y) / D(x, y) with N = Σ_k a_k u_k and D = Σ_k u_k = 1/Z both affine in the
+// sample position (u_k of data/synth/raster_pass.h). A sample then costs a few fused multiply-adds,
+// one division, the normalization of the blended normal and one bilinear lookup, computed four
+// sub-samples at a time (SSE); the 2×2 sub-samples of a pixel are one vector. Meshes whose shading
+// attributes are kNearestVertex (not affine) are shaded sample by sample through the fragments.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/synth/mesh.h"
+#include "data/synth/raster_pass.h"
+#include "data/synth/shading.h"
+
+namespace dc {
+namespace shading {
+
+// A named vertex or face attribute of a required width.
+struct AttrRef {
+  const Attribute* attr = nullptr;
+  bool per_face = false;
+  // Whether the value over a triangle is affine in the barycentrics (kLinear or per face).
+  bool affine() const { return per_face || attr->interp == Interp::kLinear; }
+};
+
+// Resolves `name` (dc::Error naming `role`, the closest name, a wrong width or size).
+AttrRef find_attr(const Mesh& mesh, const std::string& name, int width, const char* role);
+
+// The shader of ShadingOptions, with its attributes resolved and checked once.
+struct Shader {
+  const Mesh& mesh;
+  const ShadingOptions& opt;
+  AttrRef normal, albedo;  // albedo: `uv` (width 2) with a texture, else `colour` (width 3)
+  float light[3];          // normalized light direction
+
+  Shader(const Mesh& mesh, const ShadingOptions& options);
+
+  // The colour of the fragment (face, barycentrics) into rgb[0..3).
+  void operator()(int32_t face, const float* bary, float* rgb) const;
+};
+
+// Checks the size of options.background_image against width × height.
+void check_background(const ShadingOptions& options, int width, int height);
+
+// The RGB image (width × height × 3, into `rgb`) of `pass`, a rasterization of shader.mesh on
+// the S×S sub-sample grid of a width × height image (supersampled(camera, S)): each pixel the
+// mean of its S² shaded sub-samples, the background for those that miss. A pixel that no
+// triangle touches is exactly its background. With `parallel`, rows on dc::parallel_for (the
+// result does not depend on the thread count).
+void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
+                bool parallel, std::vector<float>& rgb);
+
+}  // namespace shading
+}  // namespace dc
