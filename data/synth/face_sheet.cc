@@ -1,7 +1,9 @@
 // Contact sheet and timing of the synthetic FACE world.
 //
-//   face_sheet [out.png [timing_samples [seed]]]
+//   face_sheet [out.png [timing_samples [seed [frontal]]]]
 //
+// With `frontal`, the 16 faces are frontal (no yaw, pitch, roll or occluders) and the landmarks
+// are drawn on the RGB panel too, for checking them against the features by eye.
 // Writes 16 faces rendered at 256×256 as a 4×4 grid of tiles [RGB | U,V | parts]: U in red, V in
 // green over the face mask; parts in a fixed palette; landmarks drawn on the U,V and part panels
 // (visible white with a black ring, invisible red). Then renders `timing_samples` more faces on
@@ -106,13 +108,19 @@ int main(int argc, char** argv) {
   const std::string out = argc > 1 ? argv[1] : "synth_faces.png";
   const int timing = argc > 2 ? std::atoi(argv[2]) : 0;
   const uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;
+  const bool frontal = argc > 4 && std::string(argv[4]) == "frontal";
   FaceWorldOptions options;
+  if (frontal) {
+    options.max_yaw = options.max_pitch = options.max_roll = 0;
+    options.occluder_probability = 0;
+  }
   Sheet sheet{4 * 3 * kTile, 4 * kTile, {}};
   sheet.rgb.assign(3 * static_cast<size_t>(sheet.width) * sheet.height, 0);
   for (int i = 0; i < 16; ++i) {
     Generator rng(seed * 7919 + i);
     const Sample s = render_face(rng, options);
     draw_sample(sheet, (i % 4) * 3 * kTile, (i / 4) * kTile, s);
+    if (frontal) draw_landmarks(sheet, (i % 4) * 3 * kTile, (i / 4) * kTile, s);
   }
   if (!stbi_write_png(out.c_str(), sheet.width, sheet.height, 3, sheet.rgb.data(), sheet.width * 3)) {
     std::fprintf(stderr, "face_sheet: cannot write %s\n", out.c_str());

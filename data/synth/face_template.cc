@@ -159,11 +159,17 @@ const Grid& grid() {
       }
     }
     // Quad (r, c): a = (r, c) top-left, b = (r, c + 1), c' = (r + 1, c), d = (r + 1, c + 1) seen
-    // from outside (+x right, +y up); triangles (a, c', b) and (b, c', d) wind counter-clockwise.
+    // from outside (+x right, +y up). Left half: triangles (a, c', b) and (b, c', d); right half
+    // the mirror diagonal, (a, c', d) and (a, d, b); all wind counter-clockwise. The mirrored
+    // diagonals make the piecewise-linear surface of a mirror shape the exact mirror image.
     for (int r = 0; r < kRowSegs; ++r) {
       for (int c = 0; c < kColSegs; ++c) {
         const int32_t a = r * kCols + c, b = a + 1, cc = a + kCols, d = cc + 1;
-        g.faces.insert(g.faces.end(), {a, cc, b, b, cc, d});
+        if (c < kColSegs / 2) {
+          g.faces.insert(g.faces.end(), {a, cc, b, b, cc, d});
+        } else {
+          g.faces.insert(g.faces.end(), {a, cc, d, a, d, b});
+        }
         const bool face = r >= kTopRows && r < kTopRows + kFaceRows && c >= kBackCols &&
                           c < kBackCols + kFaceCols;
         g.face_flag.push_back(face ? 1.0f : 0.0f);
@@ -353,8 +359,8 @@ const std::array<std::array<float, 2>, kFaceNumLandmarks>& face_landmarks_uv() {
       uv[k] = {static_cast<float>(p[0]), static_cast<float>(p[1])};
     };
     // Jaw line 0..8 on the left, by angle (it wraps round the side of the face) and height.
-    const double jaw[9][2] = {{-82, -0.004}, {-80, -0.024}, {-76, -0.044},
-                              {-69, -0.063}, {-59, -0.079}, {-46, -0.091},
+    const double jaw[9][2] = {{-74, -0.004}, {-72, -0.024}, {-69, -0.044},
+                              {-64, -0.063}, {-56, -0.079}, {-45, -0.091},
                               {-31, -0.099}, {-16, -0.1035}, {0, -0.105}};
     for (int k = 0; k < 9; ++k) {
       const double y = jaw[k][1];
@@ -489,12 +495,20 @@ FaceSurfacePoint face_surface_point(float u, float v) {
   const float a = u * kFaceCols - j, b = v * kFaceRows - i;  // position in the quad
   const int32_t quad = (kTopRows + i) * kColSegs + (kBackCols + j);
   FaceSurfacePoint p;
-  if (a + b <= 1) {  // triangle (top-left, bottom-left, top-right)
+  if (kBackCols + j < kColSegs / 2) {  // left half: diagonal from top-right to bottom-left
+    if (a + b <= 1) {                  // (top-left, bottom-left, top-right)
+      p.face = 2 * quad;
+      p.bary = {1 - a - b, b, a};
+    } else {  // (top-right, bottom-left, bottom-right)
+      p.face = 2 * quad + 1;
+      p.bary = {1 - b, 1 - a, a + b - 1};
+    }
+  } else if (a <= b) {  // right half: (top-left, bottom-left, bottom-right)
     p.face = 2 * quad;
-    p.bary = {1 - a - b, b, a};
-  } else {  // triangle (top-right, bottom-left, bottom-right)
+    p.bary = {1 - b, b - a, a};
+  } else {  // (top-left, bottom-right, top-right)
     p.face = 2 * quad + 1;
-    p.bary = {1 - b, 1 - a, a + b - 1};
+    p.bary = {1 - a, b, a - b};
   }
   return p;
 }
