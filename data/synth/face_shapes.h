@@ -18,13 +18,18 @@ namespace dc {
 namespace face_shapes {
 
 inline double gauss(double x, double sigma) { return std::exp(-x * x / (2 * sigma * sigma)); }
+// gauss(x, sx) · gauss(y, sy) with one exp, and 0 beyond 5 sigma (below 4e-6).
+inline double gauss2(double x, double sx, double y, double sy) {
+  const double e = x * x / (2 * sx * sx) + y * y / (2 * sy * sy);
+  return e > 12.5 ? 0.0 : std::exp(-e);
+}
 // Smoothstep from 0 at x0 to 1 at x1 (x1 < x0 allowed: then it rises as x decreases).
 inline double ramp(double x, double x0, double x1) {
   const double t = std::min(std::max((x - x0) / (x1 - x0), 0.0), 1.0);
   return t * t * (3 - 2 * t);
 }
 
-constexpr double kEyeX = 0.032, kEyeY = 0.001, kEyeHalfWidth = 0.014;
+constexpr double kEyeX = 0.032, kEyeY = 0.001, kEyeHalfWidth = 0.015;
 constexpr double kNoseTipY = -0.036;
 constexpr double kMouthY = -0.062, kMouthHalfWidth = 0.025;
 // The band of the mouth that opens: from kMouthOpenTop above the mouth line to kMouthOpenBottom
@@ -46,15 +51,15 @@ inline double brow_inside(double ax, double y) {
 inline double eye_q(double ax) { return (ax - kEyeX) / kEyeHalfWidth; }
 inline double eye_upper(double ax) {
   const double q = eye_q(ax);
-  return kEyeY + 0.0055 * std::max(0.0, 1 - q * q) * (1 - 0.15 * q);
+  return kEyeY + 0.0068 * std::max(0.0, 1 - q * q) * (1 - 0.15 * q);
 }
 inline double eye_lower(double ax) {
   const double q = eye_q(ax);
-  return kEyeY - 0.0038 * std::max(0.0, 1 - q * q);
+  return kEyeY - 0.0045 * std::max(0.0, 1 - q * q);
 }
 inline double eye_inside(double ax, double y) {
-  return std::min({eye_upper(ax) - y, y - eye_lower(ax),
-                   (1 - std::abs(eye_q(ax))) * kEyeHalfWidth});
+  return std::min(
+      {eye_upper(ax) - y, y - eye_lower(ax), (1 - std::abs(eye_q(ax))) * kEyeHalfWidth});
 }
 
 // Nose: widening from the bridge to the wings, bounded below by the nostril base.
@@ -78,13 +83,16 @@ inline double lower_lip_inside(double ax, double y) {
   return std::min({mouth_line(ax) - y, y - lip_bottom(ax), 0.5 * (0.026 - ax)});
 }
 
-// The part label (left-side labels of face_template.h) at (ax, y).
+// The part label (left-side labels of face_template.h) at (ax, y). Each region is tested only
+// inside a bounding box that contains it (a shortcut, not a change of the regions).
 inline int left_part(double ax, double y) {
-  if (eye_inside(ax, y) > 0) return 3;
-  if (brow_inside(ax, y) > 0) return 1;
-  if (nose_inside(ax, y) > 0) return 7;
-  if (upper_lip_inside(ax, y) > 0) return 5;
-  if (lower_lip_inside(ax, y) > 0) return 6;
+  if (y > -0.0045 && y < 0.009 && ax > 0.016 && ax < 0.048 && eye_inside(ax, y) > 0) return 3;
+  if (y > 0.012 && y < 0.042 && ax > 0.011 && ax < 0.061 && brow_inside(ax, y) > 0) return 1;
+  if (y > -0.047 && y < 0.006 && ax < 0.018 && nose_inside(ax, y) > 0) return 7;
+  if (y > -0.075 && y < -0.052 && ax < 0.026) {
+    if (upper_lip_inside(ax, y) > 0) return 5;
+    if (lower_lip_inside(ax, y) > 0) return 6;
+  }
   return 8;
 }
 

@@ -11,6 +11,7 @@ namespace dc {
 namespace {
 
 using face_shapes::gauss;
+using face_shapes::gauss2;
 using face_shapes::ramp;
 
 // Grid of the template: columns by angle θ around the head, rows by ring index t from the crown.
@@ -32,15 +33,15 @@ struct Ring {
   double y, A, C, z0;
 };
 constexpr Ring kKeys[] = {
-    {0.128, 0.000, 0.000, -0.012},  // 0 crown (pole)
-    {0.121, 0.036, 0.050, -0.010},  // 1
-    {0.104, 0.060, 0.082, -0.006},  // 2
-    {0.075, 0.069, 0.094, 0.000},   // 3 hairline: V = 0
-    {0.034, 0.073, 0.098, 0.000},   // 4 brows
-    {0.000, 0.074, 0.098, 0.000},   // 5 eyes
-    {-0.034, 0.071, 0.095, 0.000},  // 6 nose tip
-    {-0.064, 0.063, 0.090, 0.000},  // 7 mouth
-    {-0.092, 0.048, 0.082, 0.000},  // 8 chin
+    {0.128, 0.000, 0.000, -0.012},   // 0 crown (pole)
+    {0.121, 0.036, 0.050, -0.010},   // 1
+    {0.104, 0.060, 0.082, -0.006},   // 2
+    {0.075, 0.069, 0.094, 0.000},    // 3 hairline: V = 0
+    {0.034, 0.073, 0.098, 0.000},    // 4 brows
+    {0.000, 0.074, 0.098, 0.000},    // 5 eyes
+    {-0.034, 0.071, 0.095, 0.000},   // 6 nose tip
+    {-0.064, 0.063, 0.090, 0.000},   // 7 mouth
+    {-0.092, 0.052, 0.082, 0.000},   // 8 chin
     {-0.110, 0.037, 0.068, -0.006},  // 9 under the chin: V = 1
     {-0.121, 0.046, 0.052, -0.022},  // 10 under the jaw into the neck
     {-0.145, 0.052, 0.055, -0.025},  // 11 neck
@@ -197,20 +198,20 @@ Displacement features(double x, double y, const FaceShape& s) {
     const double brow = side < 0 ? s.brow_raise_left : s.brow_raise_right;
     const double smile = side < 0 ? s.smile_left : s.smile_right;
     // Eye socket, eyeball, brow ridge, cheekbone.
-    d -= 0.011 * (1 + s.eye_depth) * gauss(x - sx * kEyeX, 0.017) * gauss(y - 0.003, 0.012);
-    d += 0.0068 * gauss(x - sx * kEyeX, 0.0105) * gauss(y - kEyeY, 0.0062);
-    d += 0.0055 * gauss(x - sx * 0.030, 0.022) * gauss(y - 0.025, 0.009);
-    d += 0.0045 * gauss(x - sx * 0.047, 0.014) * gauss(y + 0.018, 0.014);
+    d -= 0.011 * (1 + s.eye_depth) * gauss2(x - sx * kEyeX, 0.017, y - 0.003, 0.012);
+    d += 0.0068 * gauss2(x - sx * kEyeX, 0.0105, y - kEyeY, 0.0062);
+    d += 0.0055 * gauss2(x - sx * 0.030, 0.022, y - 0.025, 0.009);
+    d += 0.0045 * gauss2(x - sx * 0.047, 0.014, y + 0.018, 0.014);
     // Nostril wings.
     const double nw = 1 + 0.3 * s.nose_width;
-    d += 0.0065 * gauss(x - sx * 0.0125 * nw, 0.0055) * gauss(y - (kNoseTipY - 0.005), 0.005);
+    d += 0.0065 * gauss2(x - sx * 0.0125 * nw, 0.0055, y - (kNoseTipY - 0.005), 0.005);
     // Brow raise lifts the brow and the skin above the eye.
-    out.dy += brow * 0.005 * gauss(x - sx * 0.032, 0.02) * gauss(y - 0.026, 0.012);
+    out.dy += brow * 0.005 * gauss2(x - sx * 0.032, 0.02, y - 0.026, 0.012);
     // Smile: the mouth corner moves up and out, the cheek bulges.
-    const double corner = gauss(x - sx * kMouthHalfWidth, 0.01) * gauss(y - kMouthY, 0.01);
+    const double corner = gauss2(x - sx * kMouthHalfWidth, 0.01, y - kMouthY, 0.01);
     out.dy += smile * 0.005 * corner;
     out.dx += sx * smile * 0.003 * corner;
-    d += smile * 0.0035 * gauss(x - sx * 0.036, 0.013) * gauss(y + 0.045, 0.012);
+    d += smile * 0.0035 * gauss2(x - sx * 0.036, 0.013, y + 0.045, 0.012);
   }
   // Nose: a ridge from between the eyes to the tip, widening downwards, falling steeply under
   // the tip.
@@ -225,11 +226,11 @@ Displacement features(double x, double y, const FaceShape& s) {
   }
   // Mouth: the dental arch, the lips and the crease between them; the chin.
   const double lips = 1 + s.lip_thickness;
-  d += 0.009 * gauss(x, 0.028) * gauss(y - (kMouthY - 0.002), 0.02);
-  d += 0.0045 * lips * gauss(x, 0.017) * gauss(y - (kMouthY + 0.0045), 0.0042);
-  d += 0.005 * lips * gauss(x, 0.015) * gauss(y - (kMouthY - 0.0065), 0.0045);
-  d -= 0.002 * gauss(x, 0.02) * gauss(y - kMouthY, 0.0018);
-  d += 0.007 * (1 + s.chin) * gauss(x, 0.017) * gauss(y + 0.094, 0.011);
+  d += 0.009 * gauss2(x, 0.028, y - (kMouthY - 0.002), 0.02);
+  d += 0.0045 * lips * gauss2(x, 0.017, y - (kMouthY + 0.0045), 0.0042);
+  d += 0.005 * lips * gauss2(x, 0.015, y - (kMouthY - 0.0065), 0.0045);
+  d -= 0.002 * gauss2(x, 0.02, y - kMouthY, 0.0018);
+  d += 0.007 * (1 + s.chin) * gauss2(x, 0.017, y + 0.094, 0.011);
   // Mouth open: everything below the mouth line drops (the jaw), fading out into the neck; the
   // stretched band between the lips is pushed back into the mouth.
   {
@@ -274,9 +275,9 @@ AtlasPoint atlas_point(double s, double t) {
 }  // namespace face_shapes
 
 const char* face_part_name(int label) {
-  static const char* names[kFaceNumLabels] = {
-      "background", "left_eyebrow", "right_eyebrow", "left_eye", "right_eye",
-      "upper_lip",  "lower_lip",    "nose",          "skin"};
+  static const char* names[kFaceNumLabels] = {"background", "left_eyebrow", "right_eyebrow",
+                                              "left_eye",   "right_eye",    "upper_lip",
+                                              "lower_lip",  "nose",         "skin"};
   DC_CHECK(label >= 0 && label < kFaceNumLabels, "face_part_name: label ", label,
            ", expected 0 to ", kFaceNumLabels - 1);
   return names[label];
@@ -299,9 +300,8 @@ std::array<double, 2> face_template_uv(double x, double y) {
   const double t = 0.5 * (lo + hi);
   const double A = ring_at(t).A;
   const double sin_theta = x / A;
-  DC_CHECK(std::abs(sin_theta) <= 1,
-           "face_template_uv: x = ", x, " m is off the face chart at y = ", y, " (half-width ", A,
-           ")");
+  DC_CHECK(std::abs(sin_theta) <= 1, "face_template_uv: x = ", x,
+           " m is off the face chart at y = ", y, " (half-width ", A, ")");
   return {u_of_theta(std::asin(sin_theta)), (t - kTopT) / (kChinT - kTopT)};
 }
 
@@ -329,9 +329,9 @@ const std::array<int, kFaceNumLandmarks>& face_landmark_flip() {
       f[a] = b;
       f[b] = a;
     };
-    for (int i = 0; i < 8; ++i) swap(i, 16 - i);         // jaw
-    for (int i = 0; i < 5; ++i) swap(17 + i, 26 - i);    // brows
-    swap(31, 35);                                        // nostrils
+    for (int i = 0; i < 8; ++i) swap(i, 16 - i);       // jaw
+    for (int i = 0; i < 5; ++i) swap(17 + i, 26 - i);  // brows
+    swap(31, 35);                                      // nostrils
     swap(32, 34);
     swap(36, 45);  // eyes: outer corners, upper lids, inner corners, lower lids
     swap(37, 44);
@@ -359,9 +359,9 @@ const std::array<std::array<float, 2>, kFaceNumLandmarks>& face_landmarks_uv() {
       uv[k] = {static_cast<float>(p[0]), static_cast<float>(p[1])};
     };
     // Jaw line 0..8 on the left, by angle (it wraps round the side of the face) and height.
-    const double jaw[9][2] = {{-74, -0.004}, {-72, -0.024}, {-69, -0.044},
-                              {-64, -0.063}, {-56, -0.079}, {-45, -0.091},
-                              {-31, -0.099}, {-16, -0.1035}, {0, -0.105}};
+    const double jaw[9][2] = {{-67, -0.004}, {-66, -0.024},  {-64, -0.044},
+                              {-60, -0.063}, {-53, -0.079},  {-43, -0.091},
+                              {-30, -0.099}, {-15, -0.1035}, {0, -0.105}};
     for (int k = 0; k < 9; ++k) {
       const double y = jaw[k][1];
       double lo = kTopT, hi = kChinT;

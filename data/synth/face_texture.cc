@@ -28,9 +28,9 @@ struct Layout {
 const Layout& layout() {
   static const Layout L = [] {
     Layout L;
-    for (auto* v : {&L.hair, &L.brow, &L.eye, &L.iris, &L.pupil, &L.lid, &L.socket, &L.lip_u,
-                    &L.lip_l, &L.mouth_line, &L.mouth_band, &L.nostril, &L.beard, &L.cheek,
-                    &L.fold}) {
+    for (auto* v :
+         {&L.hair, &L.brow, &L.eye, &L.iris, &L.pupil, &L.lid, &L.socket, &L.lip_u, &L.lip_l,
+          &L.mouth_line, &L.mouth_band, &L.nostril, &L.beard, &L.cheek, &L.fold}) {
       v->assign(kN, 0.0f);
     }
     for (int j = 0; j < kH; ++j) {
@@ -52,9 +52,9 @@ const Layout& layout() {
         const double eye = eye_inside(ax, y);
         L.eye[p] = soft(eye, 0.0008);
         const double r = std::hypot(ax - kEyeX, y - (kEyeY + 0.0006));
-        L.iris[p] = soft(0.0052 - r, 0.001) * L.eye[p];
-        L.pupil[p] = soft(0.0021 - r, 0.0008) * L.eye[p];
-        L.lid[p] = static_cast<float>(gauss(y - eye_upper(ax), 0.0007) *
+        L.iris[p] = soft(0.006 - r, 0.001) * L.eye[p];
+        L.pupil[p] = soft(0.0024 - r, 0.0008) * L.eye[p];
+        L.lid[p] = static_cast<float>(gauss(y - eye_upper(ax) - 0.0003, 0.0009) *
                                       ramp(std::abs(eye_q(ax)), 1.15, 0.9));
         L.socket[p] = static_cast<float>(gauss(ax - kEyeX, 0.013) * gauss(y - 0.004, 0.008));
         L.lip_u[p] = soft(upper_lip_inside(ax, y), 0.0012);
@@ -66,16 +66,14 @@ const Layout& layout() {
             ramp(y, kMouthY - kMouthOpenBottom, kMouthY - 0.3 * kMouthOpenBottom) *
             ramp(ax, kMouthHalfWidth - 0.001, kMouthHalfWidth - 0.005));
         const double nx = ax - 0.0068, ny = y - (nose_bottom(0.0068) + 0.0017);
-        L.nostril[p] = static_cast<float>(std::exp(-(nx * nx) / (2 * 0.0024 * 0.0024) -
-                                                   (ny * ny) / (2 * 0.0012 * 0.0012)));
+        L.nostril[p] = static_cast<float>(
+            std::exp(-(nx * nx) / (2 * 0.0024 * 0.0024) - (ny * ny) / (2 * 0.0012 * 0.0012)));
         L.cheek[p] = static_cast<float>(gauss(ax - 0.045, 0.012) * gauss(y + 0.025, 0.012));
         // The fold from the nose wing to the mouth corner.
         const double fx0 = 0.019, fy0 = -0.040, fx1 = 0.031, fy1 = -0.066;
         const double dx = fx1 - fx0, dy = fy1 - fy0;
-        const double tt = std::min(std::max(((ax - fx0) * dx + (y - fy0) * dy) /
-                                                (dx * dx + dy * dy),
-                                            0.0),
-                                   1.0);
+        const double tt =
+            std::min(std::max(((ax - fx0) * dx + (y - fy0) * dy) / (dx * dx + dy * dy), 0.0), 1.0);
         const double dist = std::hypot(ax - (fx0 + tt * dx), y - (fy0 + tt * dy));
         L.fold[p] = static_cast<float>(gauss(dist, 0.0015) * std::sin(kPi * tt));
         // No stubble on the lips.
@@ -106,7 +104,8 @@ struct ValueNoise {
   }
   float at(int i, int j) const {
     const float x = (i + 0.5f) * cx / kW, y = (j + 0.5f) * cy / kH;
-    const int x0 = std::min(static_cast<int>(x), cx - 1), y0 = std::min(static_cast<int>(y), cy - 1);
+    const int x0 = std::min(static_cast<int>(x), cx - 1),
+              y0 = std::min(static_cast<int>(y), cy - 1);
     float fx = x - x0, fy = y - y0;
     fx = fx * fx * (3 - 2 * fx);
     fy = fy * fy * (3 - 2 * fy);
@@ -140,14 +139,14 @@ FaceTextureParams FaceTextureParams::sample(Generator& rng) {
             p.skin[2] * draw.uniform(0.93, 1.07)};
   // Hair: black to brown to blond, sometimes grey.
   const float h = draw.uniform(0, 1);
-  p.hair = h < 0.4   ? std::array<float, 3>{0.06f, 0.05f, 0.045f}
+  p.hair = h < 0.4    ? std::array<float, 3>{0.06f, 0.05f, 0.045f}
            : h < 0.75 ? std::array<float, 3>{0.25f, 0.15f, 0.08f}
            : h < 0.92 ? std::array<float, 3>{0.62f, 0.48f, 0.28f}
                       : std::array<float, 3>{0.6f, 0.6f, 0.58f};
   p.hair = scale(p.hair, draw.uniform(0.8, 1.2));
   p.lips = mix(scale(p.skin, 0.85f), {0.72f, 0.25f, 0.28f}, draw.uniform(0.25, 0.7));
   const float e = draw.uniform(0, 1);
-  p.iris = e < 0.6 ? std::array<float, 3>{0.25f, 0.15f, 0.08f}
+  p.iris = e < 0.6   ? std::array<float, 3>{0.25f, 0.15f, 0.08f}
            : e < 0.8 ? std::array<float, 3>{0.25f, 0.4f, 0.55f}
                      : std::array<float, 3>{0.3f, 0.38f, 0.22f};
   p.brow_darkness = draw.uniform(0.5, 1.0);
@@ -174,9 +173,8 @@ Texture face_texture(const FaceTextureParams& params) {
       const int p = j * kW + i;
       const float pore = hash01(params.noise_seed, p) - 0.5f;
       const float lo = blotch.at(i, j) - 0.5f;
-      std::array<float, 3> c =
-          scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore) - 0.3f * L.socket[p] -
-                                 0.25f * L.fold[p]);
+      std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore) -
+                                                      0.3f * L.socket[p] - 0.25f * L.fold[p]);
       c = mix(c, scale(blood, params.skin[0]), params.blush * L.cheek[p]);
       c = mix(c, params.lips, 0.85f * L.lip_u[p] + L.lip_l[p] * (1 - 0.85f * L.lip_u[p]));
       c = mix(c, scale(params.hair, 0.8f + 0.5f * (pore + 0.5f)),

@@ -28,8 +28,8 @@ constexpr int kFaceTextureHeight = 160;
 std::array<float, 2> face_texture_coords(float u, float v);
 
 struct FaceTextureParams {
-  std::array<float, 3> skin{0.85f, 0.66f, 0.55f};   // base albedo of the skin
-  std::array<float, 3> hair{0.18f, 0.12f, 0.08f};   // scalp hair, brows and stubble
+  std::array<float, 3> skin{0.85f, 0.66f, 0.55f};  // base albedo of the skin
+  std::array<float, 3> hair{0.18f, 0.12f, 0.08f};  // scalp hair, brows and stubble
   std::array<float, 3> lips{0.70f, 0.38f, 0.36f};
   std::array<float, 3> iris{0.30f, 0.20f, 0.12f};
   float brow_darkness = 0.8f;  // 0: brows the skin colour, 1: brows the hair colour

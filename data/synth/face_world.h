@@ -36,15 +36,15 @@
 namespace dc {
 
 struct FaceWorldOptions {
-  int size = 256;             // S: images are S×S
-  int supersample = 2;        // RGB anti-aliasing, S×S sub-samples per pixel (1 to 8)
-  double max_yaw = 75;        // degrees, yaw uniform in [−max_yaw, max_yaw]
-  double max_pitch = 20;      // degrees
-  double max_roll = 15;       // degrees
-  double min_face = 0.45;     // face height (hairline to chin) as a fraction of S, smallest
-  double max_face = 0.75;     // ... and largest
-  double max_shift = 0.08;    // face centre offset from the image centre, fraction of S
-  bool clutter = true;        // random shapes and gradients behind the head (else mid grey)
+  int size = 256;                     // S: images are S×S
+  int supersample = 2;                // RGB anti-aliasing, S×S sub-samples per pixel (1 to 8)
+  double max_yaw = 75;                // degrees, yaw uniform in [−max_yaw, max_yaw]
+  double max_pitch = 20;              // degrees
+  double max_roll = 15;               // degrees
+  double min_face = 0.45;             // face height (hairline to chin) as a fraction of S, smallest
+  double max_face = 0.65;             // ... and largest
+  double max_shift = 0.08;            // face centre offset from the image centre, fraction of S
+  bool clutter = true;                // random shapes and gradients behind the head (else mid grey)
   double occluder_probability = 0.3;  // chance of 1–3 occluding blobs over the face
   double blur_probability = 0.5;      // chance of a Gaussian blur of the RGB
   double max_blur = 1.2;              // its largest sigma, pixels
@@ -69,12 +69,12 @@ struct FaceOccluder {
 struct FaceScene {
   FaceShape shape;
   FaceTextureParams texture;
-  double yaw = 0, pitch = 0, roll = 0;  // radians, camera frame (see the top of this file)
-  double distance = 0.6;                // metres from the camera to the face centre
-  double offset_x = 0, offset_y = 0;    // pixels from the image centre to the face centre
+  double yaw = 0, pitch = 0, roll = 0;        // radians, camera frame (see the top of this file)
+  double distance = 0.6;                      // metres from the camera to the face centre
+  double offset_x = 0, offset_y = 0;          // pixels from the image centre to the face centre
   double principal_dx = 0, principal_dy = 0;  // principal point offset from the image centre, px
   double fov = 30;                            // horizontal field of view, degrees
-  Vec3 light_direction{0, 0, -1};  // camera frame, from the face towards the light
+  Vec3 light_direction{0, 0, -1};             // camera frame, from the face towards the light
   float ambient = 0.4f, diffuse = 0.6f;
   bool clutter = true;
   uint64_t background_seed = 0;
@@ -97,8 +97,14 @@ Camera face_camera(const FaceScene& scene, int size);
 
 // Thread CPU seconds spent in each stage of render_face_scene().
 struct FaceRenderTimes {
-  double mesh = 0, texture = 0, background = 0, render = 0, labels = 0, landmarks = 0, post = 0;
-  double total() const { return mesh + texture + background + render + labels + landmarks + post; }
+  // mesh: face_mesh(); texture: face_texture(); background: clutter; render: rasterization and
+  // shading (label pass + supersampled RGB); labels: uv, part, mask, depth and occluders;
+  // landmarks: projection and visibility; post: blur and noise; tensors: the Sample's tensors.
+  double mesh = 0, texture = 0, background = 0, render = 0, labels = 0, landmarks = 0, post = 0,
+         tensors = 0;
+  double total() const {
+    return mesh + texture + background + render + labels + landmarks + post + tensors;
+  }
 };
 
 // Renders `scene` into a face sample (fields at the top of this file).

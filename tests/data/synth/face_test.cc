@@ -95,8 +95,7 @@ TEST(FaceTemplate, TablesAreMirrorInvolutionsAndFollowIbug) {
   EXPECT_LT(uv[0][0], uv[36][0]);
   // Each landmark lies in its part.
   EXPECT_EQ(face_part_at((uv[37][0] + uv[40][0]) / 2, (uv[37][1] + uv[40][1]) / 2), kFaceLeftEye);
-  EXPECT_EQ(face_part_at((uv[43][0] + uv[46][0]) / 2, (uv[43][1] + uv[46][1]) / 2),
-            kFaceRightEye);
+  EXPECT_EQ(face_part_at((uv[43][0] + uv[46][0]) / 2, (uv[43][1] + uv[46][1]) / 2), kFaceRightEye);
   EXPECT_EQ(face_part_at(uv[29][0], uv[29][1]), kFaceNose);
 }
 
@@ -149,14 +148,17 @@ TEST(FaceTemplate, MeshIsModerateAndMirrorShapeMirrorsTheSurface) {
   const auto& uva = a.vertex_attribute("uv").data;
   std::map<std::pair<int, int>, int64_t> by_uv;
   for (int64_t i = 0; i < b.num_vertices(); ++i) {
-    const float u = b.vertex_attribute("uv").data[2 * i], v = b.vertex_attribute("uv").data[2 * i + 1];
-    if (u > 0 && u < 1 && v > 0 && v < 1) by_uv[{static_cast<int>(std::lround(u * 1e5)), static_cast<int>(std::lround(v * 1e5))}] = i;
+    const float u = b.vertex_attribute("uv").data[2 * i],
+                v = b.vertex_attribute("uv").data[2 * i + 1];
+    if (u > 0 && u < 1 && v > 0 && v < 1)
+      by_uv[{static_cast<int>(std::lround(u * 1e5)), static_cast<int>(std::lround(v * 1e5))}] = i;
   }
   int checked = 0;
   for (int64_t i = 0; i < a.num_vertices(); ++i) {
     const float u = uva[2 * i], v = uva[2 * i + 1];
     if (!(u > 0 && u < 1 && v > 0 && v < 1)) continue;
-    auto it = by_uv.find({static_cast<int>(std::lround((1 - u) * 1e5)), static_cast<int>(std::lround(v * 1e5))});
+    auto it = by_uv.find(
+        {static_cast<int>(std::lround((1 - u) * 1e5)), static_cast<int>(std::lround(v * 1e5))});
     ASSERT_NE(it, by_uv.end());
     const Vec3 p = a.vertex(i), q = b.vertex(it->second);
     ASSERT_NEAR(p.x, -q.x, 1e-6);
@@ -166,8 +168,10 @@ TEST(FaceTemplate, MeshIsModerateAndMirrorShapeMirrorsTheSurface) {
   }
   EXPECT_GT(checked, 3000);
   // An asymmetric expression really is asymmetric (the check above is not vacuous).
-  const FaceSurfacePoint left = face_surface_point(face_landmarks_uv()[48][0], face_landmarks_uv()[48][1]);
-  const FaceSurfacePoint right = face_surface_point(face_landmarks_uv()[54][0], face_landmarks_uv()[54][1]);
+  const FaceSurfacePoint left =
+      face_surface_point(face_landmarks_uv()[48][0], face_landmarks_uv()[48][1]);
+  const FaceSurfacePoint right =
+      face_surface_point(face_landmarks_uv()[54][0], face_landmarks_uv()[54][1]);
   EXPECT_GT(surface_position(a, left).y - surface_position(a, right).y, 0.002);
 }
 
@@ -177,8 +181,8 @@ TEST(FaceWorld, TemplateVertexLandsOnItsOwnPartUvAndDepth) {
   const Mesh mesh = face_mesh(base.shape);
   const auto& uva = mesh.vertex_attribute("uv").data;
   // Chart vertices nearest to a few targets on the front of the face.
-  const std::vector<std::array<float, 2>> targets = {
-      {0.5f, 0.12f}, {0.35f, 0.5f}, {0.62f, 0.55f}, {0.5f, 0.45f}, {0.44f, 0.33f}, {0.5f, 0.85f}};
+  const std::vector<std::array<float, 2>> targets = {{0.5f, 0.12f}, {0.35f, 0.5f},  {0.62f, 0.55f},
+                                                     {0.5f, 0.45f}, {0.44f, 0.33f}, {0.5f, 0.85f}};
   for (const auto& target : targets) {
     int64_t best = -1;
     double best_d = 1e9;
@@ -220,21 +224,24 @@ TEST(FaceWorld, UvIsOneToOneOnTheVisibleSurface) {
     for (int64_t p = 0; p < S * S; ++p) {
       if (!v.mask()[p]) continue;
       ++count;
-      cells[key(static_cast<int64_t>(v.uv()[p] / tol), static_cast<int64_t>(v.uv()[S * S + p] / tol))]
+      cells[key(static_cast<int64_t>(v.uv()[p] / tol),
+                static_cast<int64_t>(v.uv()[S * S + p] / tol))]
           .push_back(p);
     }
     ASSERT_GT(count, 10000);
     int64_t far_pairs = 0, close_pairs = 0;
     for (int64_t p = 0; p < S * S; ++p) {
       if (!v.mask()[p]) continue;
-      const int64_t cu = static_cast<int64_t>(v.uv()[p] / tol), cv = static_cast<int64_t>(v.uv()[S * S + p] / tol);
+      const int64_t cu = static_cast<int64_t>(v.uv()[p] / tol),
+                    cv = static_cast<int64_t>(v.uv()[S * S + p] / tol);
       for (int64_t du = -1; du <= 1; ++du) {
         for (int64_t dv = -1; dv <= 1; ++dv) {
           auto it = cells.find(key(cu + du, cv + dv));
           if (it == cells.end()) continue;
           for (int64_t q : it->second) {
             if (q <= p) continue;
-            if (std::hypot(v.uv()[p] - v.uv()[q], v.uv()[S * S + p] - v.uv()[S * S + q]) >= tol) continue;
+            if (std::hypot(v.uv()[p] - v.uv()[q], v.uv()[S * S + p] - v.uv()[S * S + q]) >= tol)
+              continue;
             const double dist = std::hypot(double(p % S - q % S), double(p / S - q / S));
             (dist > 3.0 ? far_pairs : close_pairs) += 1;
           }
@@ -345,7 +352,8 @@ TEST(FaceWorld, SameSeedSameSampleOtherSeedOtherSample) {
   FaceWorldOptions options;  // everything on: clutter, occluders, blur, noise
   options.occluder_probability = 1;
   Generator g1(77), g2(77), g3(78);
-  const Sample a = render_face(g1, options), b = render_face(g2, options), c = render_face(g3, options);
+  const Sample a = render_face(g1, options), b = render_face(g2, options),
+               c = render_face(g3, options);
   ASSERT_EQ(a.size(), 7u);
   for (const auto& [name, t] : a) {
     const Tensor& u = b.at(name);
