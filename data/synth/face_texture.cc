@@ -23,6 +23,8 @@ float soft(double inside, double width) {
 struct Layout {
   std::vector<float> hair, brow, eye, iris, pupil, lid, socket, lip_u, lip_l, mouth_line,
       mouth_band, nostril, beard, cheek, fold;
+  // 1 where every feature weight but hair is below 1e-4: plain skin, the fast path.
+  std::vector<uint8_t> plain;
 };
 
 const Layout& layout() {
@@ -79,6 +81,15 @@ const Layout& layout() {
         // No stubble on the lips.
         L.beard[p] *= 1.0f - std::max(L.lip_u[p], L.lip_l[p]);
       }
+    }
+    L.plain.assign(kN, 0);
+    for (int p = 0; p < kN; ++p) {
+      float most = 0;
+      for (const auto* v : {&L.brow, &L.eye, &L.lid, &L.socket, &L.lip_u, &L.lip_l, &L.mouth_line,
+                            &L.mouth_band, &L.nostril, &L.beard, &L.cheek, &L.fold}) {
+        most = std::max(most, (*v)[p]);
+      }
+      L.plain[p] = most < 1e-4f;
     }
     return L;
   }();
@@ -173,6 +184,14 @@ Texture face_texture(const FaceTextureParams& params) {
       const int p = j * kW + i;
       const float pore = hash01(params.noise_seed, p) - 0.5f;
       const float lo = blotch.at(i, j) - 0.5f;
+      if (L.plain[p]) {  // skin and hair only
+        std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore));
+        if (L.hair[p] > 0) {
+          c = mix(c, scale(params.hair, 0.6f + 0.8f * strands.at(i, j)), L.hair[p]);
+        }
+        for (int k = 0; k < 3; ++k) tex.rgb[3 * p + k] = std::min(1.0f, std::max(0.0f, c[k]));
+        continue;
+      }
       std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore) -
                                                       0.3f * L.socket[p] - 0.25f * L.fold[p]);
       c = mix(c, scale(blood, params.skin[0]), params.blush * L.cheek[p]);

@@ -84,8 +84,7 @@ std::vector<float> clutter_background(int S, uint64_t seed) {
         }
         const float cover = static_cast<float>(std::min(1.0, std::max(0.0, inside + 0.5))) * alpha;
         if (cover <= 0) continue;
-        const bool second =
-            kind == 2 && std::fmod(std::abs(u) + 1000 * period, period) < 0.5 * period;
+        const bool second = kind == 2 && u / period - std::floor(u / period) < 0.5;
         const std::array<float, 3>& c = second ? col2 : col;
         float* p = &img[3 * (static_cast<size_t>(y) * S + x)];
         for (int k = 0; k < 3; ++k) p[k] += cover * (c[k] - p[k]);
@@ -109,8 +108,18 @@ struct OccluderEval {
   }
 };
 
+// dst[j] += w · src[j] for j < n, in blocks of 8 (a fixed trip count the compiler vectorizes at
+// -O2) and a scalar tail.
+void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int l = 0; l < 8; ++l) dst[j + l] += w * src[j + l];
+  }
+  for (; j < n; ++j) dst[j] += w * src[j];
+}
+
 // Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous and vectorize.
+// rows (padded once per row), so the inner loops are contiguous.
 void blur_rgb(std::vector<float>& img, int S, double sigma) {
   const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
   std::vector<float> k(2 * r + 1);
@@ -120,7 +129,7 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   }
   for (float& w : k) w /= sum;
   const int row = 3 * S;
-  std::vector<float> tmp(img.size()), padded(3 * static_cast<size_t>(S + 2 * r));
+  std::vector<float> tmp(img.size(), 0.0f), padded(3 * static_cast<size_t>(S + 2 * r));
   for (int y = 0; y < S; ++y) {  // horizontal
     const float* src = &img[static_cast<size_t>(y) * row];
     for (int x = -r; x < S + r; ++x) {
@@ -128,36 +137,51 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
       std::copy(p, p + 3, &padded[3 * (x + r)]);
     }
     float* dst = &tmp[static_cast<size_t>(y) * row];
-    std::fill(dst, dst + row, 0.0f);
-    for (int i = 0; i <= 2 * r; ++i) {
-      const float w = k[i];
-      const float* q = &padded[3 * i];
-      for (int j = 0; j < row; ++j) dst[j] += w * q[j];
-    }
+    for (int i = 0; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
   }
+  std::fill(img.begin(), img.end(), 0.0f);
   for (int y = 0; y < S; ++y) {  // vertical
     float* dst = &img[static_cast<size_t>(y) * row];
-    std::fill(dst, dst + row, 0.0f);
     for (int i = -r; i <= r; ++i) {
-      const float w = k[i + r];
-      const float* q = &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y + i))) * row];
-      for (int j = 0; j < row; ++j) dst[j] += w * q[j];
+      axpy(dst, &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y + i))) * row], k[i + r],
+           row);
     }
   }
 }
 
-// Approximately Gaussian noise (the sum of four 16-bit uniforms) added to each channel.
+// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than the
+// largest image we add noise to in one pass at the default size (3·256² < 2^18).
+const std::vector<float>& normal_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(1 << 18);
+    Generator g(0x6e6f697365ull);
+    Draws d(g);
+    for (size_t i = 0; i < t.size(); i += 2) {
+      const double u1 = 1.0 - d.uniform(0, 1), u2 = d.uniform(0, 1);
+      const double rad = std::sqrt(-2 * std::log(u1));
+      t[i] = static_cast<float>(rad * std::cos(2 * kPi * u2));
+      t[i + 1] = static_cast<float>(rad * std::sin(2 * kPi * u2));
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Gaussian noise of standard deviation `sigma` added to each value: the normal table read on from
+// a per-sample random start (sequentially, wrapping round: cache-friendly), then clamped to
+// [0, 1].
 void add_noise(std::vector<float>& img, double sigma, uint64_t seed) {
-  const float scale = static_cast<float>(sigma * std::sqrt(3.0) / 65536.0);
-  for (size_t i = 0; i < img.size(); ++i) {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ull * (i + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    const float s =
-        static_cast<float>((z & 0xffff) + ((z >> 16) & 0xffff) + ((z >> 32) & 0xffff) + (z >> 48)) -
-        2 * 65535.0f;
-    img[i] = std::min(1.0f, std::max(0.0f, img[i] + scale * s));
+  const std::vector<float>& table = normal_table();
+  const size_t n = table.size();
+  size_t at = seed % n;
+  const float s = static_cast<float>(sigma);
+  for (size_t i = 0; i < img.size();) {
+    const size_t run = std::min(img.size() - i, n - at);
+    float* v = &img[i];
+    const float* t = &table[at];
+    for (size_t j = 0; j < run; ++j) v[j] = std::min(1.0f, std::max(0.0f, v[j] + s * t[j]));
+    i += run;
+    at = 0;
   }
 }
 
@@ -265,7 +289,8 @@ void FaceWorldOptions::validate() const {
 }
 
 FaceScene FaceScene::mirrored(int size) const {
-  (void)size;  // the mirror line is the principal point's column, (size − 1) / 2 + principal_dx
+  // The principal point is mirrored with everything else, so the image of the mirror scene is the
+  // flip x ↦ size − 1 − x of this scene's image.
   FaceScene m = *this;
   m.shape = shape.mirrored();
   m.yaw = -yaw;

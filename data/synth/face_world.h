@@ -83,10 +83,12 @@ struct FaceScene {
   double noise = 0;  // RGB noise sigma
   uint64_t noise_seed = 0;
 
-  // The mirror image of this scene about the image's vertical centre line: mirrored shape,
-  // yaw and roll negated, offsets, light and occluders mirrored. Its render is the horizontal
-  // flip of this one's (labels through the flip tables of face_template.h), except for the
-  // background clutter, the texture noise and the image noise, which are not mirrored.
+  // The mirror image of this scene at `size`×`size` pixels about the image's vertical centre
+  // line: mirrored shape, yaw and roll negated, offsets, principal point, light and occluders
+  // mirrored. Its render is the horizontal flip x ↦ size − 1 − x of this one's, with part labels
+  // through face_part_flip(), U ↦ 1 − U and landmarks reordered by face_landmark_flip(), up to
+  // the rasterizer's fill rule on pixel centres exactly on an edge; the background clutter, the
+  // texture noise and the image noise are not mirrored.
   FaceScene mirrored(int size) const;
   // A random scene from `rng` within `options`' ranges.
   static FaceScene sample(Generator& rng, const FaceWorldOptions& options);

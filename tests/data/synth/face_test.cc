@@ -10,7 +10,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "data/synth/face_shapes.h"
 #include "data/synth/face_world.h"
 #include "tests/testing/expect_error.h"
 
