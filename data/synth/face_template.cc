@@ -206,7 +206,7 @@ Displacement features(double x, double y, const FaceShape& s) {
     const double nw = 1 + 0.3 * s.nose_width;
     d += 0.0065 * gauss2(x - sx * 0.0125 * nw, 0.0055, y - (kNoseTipY - 0.005), 0.005);
     // Brow raise lifts the brow and the skin above the eye.
-    out.dy += brow * 0.005 * gauss2(x - sx * 0.032, 0.02, y - 0.026, 0.012);
+    out.dy += brow * 0.008 * gauss2(x - sx * 0.032, 0.02, y - 0.03, 0.012);
     // Smile: the mouth corner moves up and out, the cheek bulges.
     const double corner = gauss2(x - sx * kMouthHalfWidth, 0.01, y - kMouthY, 0.01);
     out.dy += smile * 0.005 * corner;

@@ -174,6 +174,37 @@ TEST(FaceTemplate, MeshIsModerateAndMirrorShapeMirrorsTheSurface) {
   EXPECT_GT(surface_position(a, left).y - surface_position(a, right).y, 0.002);
 }
 
+TEST(FaceTemplate, IdentityAndExpressionMoveTheirFeatures) {
+  auto point = [](const Mesh& m, int k) {
+    const auto& uv = face_landmarks_uv()[k];
+    return surface_position(m, face_surface_point(uv[0], uv[1]));
+  };
+  const FaceShape neutral;
+  const Mesh base = face_mesh(neutral);
+  // Mean face: the nose tip stands out of the face, the chin is below the mouth, head-sized.
+  EXPECT_GT(point(base, 30).z - point(base, 39).z, 0.02);
+  EXPECT_NEAR(point(base, 36).x - point(base, 45).x, -0.094, 0.01);  // outer eye corners
+  EXPECT_LT(point(base, 8).y, point(base, 57).y - 0.02);
+  FaceShape open = neutral;
+  open.mouth_open = 1;
+  const Mesh m_open = face_mesh(open);
+  const double gap0 = point(base, 62).y - point(base, 66).y;
+  const double gap1 = point(m_open, 62).y - point(m_open, 66).y;
+  EXPECT_GT(gap1 - gap0, 0.008);  // the lower lip drops about a centimetre
+  EXPECT_NEAR(point(m_open, 27).y, point(base, 27).y, 1e-6);  // the nose bridge stays
+  FaceShape brow = neutral;
+  brow.brow_raise_left = 1;
+  const Mesh m_brow = face_mesh(brow);
+  EXPECT_GT(point(m_brow, 19).y - point(base, 19).y, 0.004);   // left brow up
+  EXPECT_LT(point(m_brow, 24).y - point(base, 24).y, 0.0005);  // right brow barely
+  FaceShape nose = neutral;
+  nose.nose_length = 0.3f;
+  EXPECT_GT(point(face_mesh(nose), 30).z - point(base, 30).z, 0.001);
+  FaceShape wide = neutral;
+  wide.head_width = 0.08f;
+  EXPECT_NEAR(point(face_mesh(wide), 0).x / point(base, 0).x, 1.08, 0.01);
+}
+
 TEST(FaceWorld, TemplateVertexLandsOnItsOwnPartUvAndDepth) {
   const FaceWorldOptions options = clean_options();
   const FaceScene base = clean_scene(11, 20, 8, -6);
