@@ -1,0 +1,217 @@
+#include "data/synth/face_texture.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "data/synth/face_shapes.h"
+
+namespace dc {
+namespace {
+
+using namespace face_shapes;
+
+constexpr int kW = kFaceTextureWidth, kH = kFaceTextureHeight, kN = kW * kH;
+constexpr double kPi = 3.14159265358979323846;
+
+// Soft inside-ness of a signed region function (metres): 0.5 on the edge, `soft` metres wide.
+float soft(double inside, double width) {
+  return static_cast<float>(ramp(inside, -0.5 * width, 0.5 * width));
+}
+
+// Where each feature lies in the atlas, per texel (weights in [0, 1]); the same for every face.
+struct Layout {
+  std::vector<float> hair, brow, eye, iris, pupil, lid, socket, lip_u, lip_l, mouth_line,
+      mouth_band, nostril, beard, cheek, fold;
+  // 1 where every feature weight but hair is below 1e-4: plain skin, the fast path.
+  std::vector<uint8_t> plain;
+};
+
+const Layout& layout() {
+  static const Layout L = [] {
+    Layout L;
+    for (auto* v :
+         {&L.hair, &L.brow, &L.eye, &L.iris, &L.pupil, &L.lid, &L.socket, &L.lip_u, &L.lip_l,
+          &L.mouth_line, &L.mouth_band, &L.nostril, &L.beard, &L.cheek, &L.fold}) {
+      v->assign(kN, 0.0f);
+    }
+    for (int j = 0; j < kH; ++j) {
+      for (int i = 0; i < kW; ++i) {
+        const int p = j * kW + i;
+        const AtlasPoint a = atlas_point((i + 0.5) / kW, (j + 0.5) / kH);
+        const double abs_theta = std::abs(a.theta);
+        // Hair: the scalp above the hairline at the front, down to the ears at the sides and
+        // lower at the back; none on the face chart except over the ears.
+        const double hairline = a.y - (0.072 - 0.075 * ramp(abs_theta, 0.9, 1.7));
+        L.hair[p] = static_cast<float>(ramp(hairline, -0.004, 0.004));
+        // Beard area: below the nose, around the mouth and along the jaw, not on the neck's
+        // underside far back.
+        L.beard[p] = static_cast<float>(ramp(a.y, -0.035, -0.05) * ramp(abs_theta, 1.45, 1.2) *
+                                        ramp(a.y, -0.15, -0.12));
+        if (!a.chart) continue;
+        const double ax = std::abs(a.x), y = a.y;
+        L.brow[p] = soft(brow_inside(ax, y), 0.0016);
+        const double eye = eye_inside(ax, y);
+        L.eye[p] = soft(eye, 0.0008);
+        const double r = std::hypot(ax - kEyeX, y - (kEyeY + 0.0006));
+        L.iris[p] = soft(0.006 - r, 0.001) * L.eye[p];
+        L.pupil[p] = soft(0.0024 - r, 0.0008) * L.eye[p];
+        L.lid[p] = static_cast<float>(gauss(y - eye_upper(ax) - 0.0003, 0.0009) *
+                                      ramp(std::abs(eye_q(ax)), 1.15, 0.9));
+        L.socket[p] = static_cast<float>(gauss(ax - kEyeX, 0.013) * gauss(y - 0.004, 0.008));
+        L.lip_u[p] = soft(upper_lip_inside(ax, y), 0.0012);
+        L.lip_l[p] = soft(lower_lip_inside(ax, y), 0.0012);
+        L.mouth_line[p] = static_cast<float>(gauss(y - mouth_line(ax), 0.0006) *
+                                             ramp(ax, kMouthHalfWidth + 0.002, kMouthHalfWidth));
+        L.mouth_band[p] = static_cast<float>(
+            ramp(y, kMouthY + kMouthOpenTop, kMouthY + 0.3 * kMouthOpenTop) *
+            ramp(y, kMouthY - kMouthOpenBottom, kMouthY - 0.3 * kMouthOpenBottom) *
+            ramp(ax, kMouthHalfWidth - 0.001, kMouthHalfWidth - 0.005));
+        const double nx = ax - 0.0068, ny = y - (nose_bottom(0.0068) + 0.0017);
+        L.nostril[p] = static_cast<float>(
+            std::exp(-(nx * nx) / (2 * 0.0024 * 0.0024) - (ny * ny) / (2 * 0.0012 * 0.0012)));
+        L.cheek[p] = static_cast<float>(gauss(ax - 0.045, 0.012) * gauss(y + 0.025, 0.012));
+        // The fold from the nose wing to the mouth corner.
+        const double fx0 = 0.019, fy0 = -0.040, fx1 = 0.031, fy1 = -0.066;
+        const double dx = fx1 - fx0, dy = fy1 - fy0;
+        const double tt =
+            std::min(std::max(((ax - fx0) * dx + (y - fy0) * dy) / (dx * dx + dy * dy), 0.0), 1.0);
+        const double dist = std::hypot(ax - (fx0 + tt * dx), y - (fy0 + tt * dy));
+        L.fold[p] = static_cast<float>(gauss(dist, 0.0015) * std::sin(kPi * tt));
+        // No stubble on the lips.
+        L.beard[p] *= 1.0f - std::max(L.lip_u[p], L.lip_l[p]);
+      }
+    }
+    L.plain.assign(kN, 0);
+    for (int p = 0; p < kN; ++p) {
+      float most = 0;
+      for (const auto* v : {&L.brow, &L.eye, &L.lid, &L.socket, &L.lip_u, &L.lip_l, &L.mouth_line,
+                            &L.mouth_band, &L.nostril, &L.beard, &L.cheek, &L.fold}) {
+        most = std::max(most, (*v)[p]);
+      }
+      L.plain[p] = most < 1e-4f;
+    }
+    return L;
+  }();
+  return L;
+}
+
+// Hash of (seed, index) to [0, 1).
+float hash01(uint64_t seed, uint64_t index) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (index + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return (z >> 40) * (1.0f / 16777216.0f);
+}
+
+// Value noise on a cells_x × cells_y lattice, bilinear, at texel (i, j).
+struct ValueNoise {
+  int cx, cy;
+  std::vector<float> lattice;
+  ValueNoise(uint64_t seed, int cells_x, int cells_y) : cx(cells_x), cy(cells_y) {
+    lattice.resize(static_cast<size_t>(cx + 1) * (cy + 1));
+    for (size_t k = 0; k < lattice.size(); ++k) lattice[k] = hash01(seed, k);
+  }
+  float at(int i, int j) const {
+    const float x = (i + 0.5f) * cx / kW, y = (j + 0.5f) * cy / kH;
+    const int x0 = std::min(static_cast<int>(x), cx - 1),
+              y0 = std::min(static_cast<int>(y), cy - 1);
+    float fx = x - x0, fy = y - y0;
+    fx = fx * fx * (3 - 2 * fx);
+    fy = fy * fy * (3 - 2 * fy);
+    const float* r0 = &lattice[static_cast<size_t>(y0) * (cx + 1) + x0];
+    const float* r1 = r0 + (cx + 1);
+    const float top = r0[0] + fx * (r0[1] - r0[0]), bottom = r1[0] + fx * (r1[1] - r1[0]);
+    return top + fy * (bottom - top);
+  }
+};
+
+std::array<float, 3> mix(const std::array<float, 3>& a, const std::array<float, 3>& b, float w) {
+  return {a[0] + w * (b[0] - a[0]), a[1] + w * (b[1] - a[1]), a[2] + w * (b[2] - a[2])};
+}
+std::array<float, 3> scale(const std::array<float, 3>& a, float k) {
+  return {a[0] * k, a[1] * k, a[2] * k};
+}
+
+}  // namespace
+
+std::array<float, 2> face_texture_coords(float u, float v) {
+  return {0.1f + 0.8f * u, 0.2f + 0.65f * v};
+}
+
+FaceTextureParams FaceTextureParams::sample(Generator& rng) {
+  Draws draw(rng);
+  FaceTextureParams p;
+  // Skin: between a pale and a dark brown tone, with a little hue jitter.
+  const std::array<float, 3> pale{0.93f, 0.76f, 0.66f}, dark{0.36f, 0.23f, 0.16f};
+  p.skin = mix(pale, dark, std::pow(draw.uniform(0, 1), 1.3f));
+  p.skin = {p.skin[0] * draw.uniform(0.95, 1.05), p.skin[1] * draw.uniform(0.95, 1.05),
+            p.skin[2] * draw.uniform(0.93, 1.07)};
+  // Hair: black to brown to blond, sometimes grey.
+  const float h = draw.uniform(0, 1);
+  p.hair = h < 0.4    ? std::array<float, 3>{0.06f, 0.05f, 0.045f}
+           : h < 0.75 ? std::array<float, 3>{0.25f, 0.15f, 0.08f}
+           : h < 0.92 ? std::array<float, 3>{0.62f, 0.48f, 0.28f}
+                      : std::array<float, 3>{0.6f, 0.6f, 0.58f};
+  p.hair = scale(p.hair, draw.uniform(0.8, 1.2));
+  p.lips = mix(scale(p.skin, 0.85f), {0.72f, 0.25f, 0.28f}, draw.uniform(0.25, 0.7));
+  const float e = draw.uniform(0, 1);
+  p.iris = e < 0.6   ? std::array<float, 3>{0.25f, 0.15f, 0.08f}
+           : e < 0.8 ? std::array<float, 3>{0.25f, 0.4f, 0.55f}
+                     : std::array<float, 3>{0.3f, 0.38f, 0.22f};
+  p.brow_darkness = draw.uniform(0.5, 1.0);
+  p.blush = draw.uniform(0, 0.6);
+  p.stubble = draw.chance(0.35) ? draw.uniform(0.2, 1.0) : 0.0f;
+  p.noise = draw.uniform(0.2, 1.0);
+  p.noise_seed = draw.seed();
+  return p;
+}
+
+Texture face_texture(const FaceTextureParams& params) {
+  const Layout& L = layout();
+  const ValueNoise blotch(params.noise_seed, 12, 12);
+  const ValueNoise strands(params.noise_seed ^ 0x5bd1e995ull, 96, 6);
+  Texture tex;
+  tex.width = kW;
+  tex.height = kH;
+  tex.rgb.resize(3 * static_cast<size_t>(kN));
+  const std::array<float, 3> sclera{0.88f, 0.86f, 0.82f}, blood{0.75f, 0.28f, 0.26f};
+  const std::array<float, 3> mouth{0.22f, 0.06f, 0.06f}, black{0.03f, 0.02f, 0.02f};
+  const std::array<float, 3> brow_colour = mix(params.skin, params.hair, params.brow_darkness);
+  for (int j = 0; j < kH; ++j) {
+    for (int i = 0; i < kW; ++i) {
+      const int p = j * kW + i;
+      const float pore = hash01(params.noise_seed, p) - 0.5f;
+      const float lo = blotch.at(i, j) - 0.5f;
+      if (L.plain[p]) {  // skin and hair only
+        std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore));
+        if (L.hair[p] > 0) {
+          c = mix(c, scale(params.hair, 0.6f + 0.8f * strands.at(i, j)), L.hair[p]);
+        }
+        for (int k = 0; k < 3; ++k) tex.rgb[3 * p + k] = std::min(1.0f, std::max(0.0f, c[k]));
+        continue;
+      }
+      std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore) -
+                                                      0.3f * L.socket[p] - 0.25f * L.fold[p]);
+      c = mix(c, scale(blood, params.skin[0]), params.blush * L.cheek[p]);
+      c = mix(c, params.lips, 0.85f * L.lip_u[p] + L.lip_l[p] * (1 - 0.85f * L.lip_u[p]));
+      c = mix(c, scale(params.hair, 0.8f + 0.5f * (pore + 0.5f)),
+              params.stubble * L.beard[p] * (0.45f + 0.5f * (pore + 0.5f)));
+      const float strand = strands.at(i, j);
+      c = mix(c, scale(brow_colour, 0.8f + 0.4f * strand), L.brow[p] * (0.75f + 0.25f * strand));
+      std::array<float, 3> eye = mix(sclera, params.iris, L.iris[p]);
+      eye = mix(eye, black, L.pupil[p]);
+      c = mix(c, eye, L.eye[p]);
+      c = mix(c, black, 0.75f * L.lid[p]);
+      c = mix(c, scale(params.lips, 0.45f), 0.6f * L.mouth_line[p]);
+      c = mix(c, mouth, params.mouth_open * L.mouth_band[p]);
+      c = mix(c, scale(params.skin, 0.25f), 0.9f * L.nostril[p]);
+      c = mix(c, scale(params.hair, 0.6f + 0.8f * strand), L.hair[p]);
+      for (int k = 0; k < 3; ++k) tex.rgb[3 * p + k] = std::min(1.0f, std::max(0.0f, c[k]));
+    }
+  }
+  return tex;
+}
+
+}  // namespace dc

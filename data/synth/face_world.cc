@@ -1,0 +1,521 @@
+#include "data/synth/face_world.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "data/synth/face_shapes.h"
+#include "data/synth/render_tensors.h"
+#include "data/synth/shading.h"
+
+namespace dc {
+namespace {
+
+using face_shapes::Draws;
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDeg = kPi / 180;
+// The face centre (head frame): the point the camera is aimed at, and the face height (hairline
+// to chin) that sets the distance for a given face size in pixels.
+const Vec3 kFaceCentre{0, -0.02, 0.07};
+constexpr double kFaceHeight = 0.185;
+
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+// Adds the seconds since the last call to `slot` (if timing).
+struct Stopwatch {
+  FaceRenderTimes* times;
+  double last = times ? thread_seconds() : 0;
+  void lap(double FaceRenderTimes::*slot) {
+    if (!times) return;
+    const double now = thread_seconds();
+    times->*slot += now - last;
+    last = now;
+  }
+};
+
+std::array<float, 3> random_colour(Draws& d) {
+  return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};
+}
+
+// Background: a two-colour gradient with random ellipses, boxes and stripes over it.
+std::vector<float> clutter_background(int S, uint64_t seed) {
+  Generator g(seed);
+  Draws d(g);
+  std::vector<float> img(3 * static_cast<size_t>(S) * S);
+  const std::array<float, 3> c0 = random_colour(d), c1 = random_colour(d);
+  const double a = d.uniform(0, 2 * kPi), ca = std::cos(a), sa = std::sin(a);
+  for (int y = 0; y < S; ++y) {
+    for (int x = 0; x < S; ++x) {
+      const float w = static_cast<float>(
+          std::min(1.0, std::max(0.0, 0.5 + ((x - 0.5 * S) * ca + (y - 0.5 * S) * sa) / S)));
+      float* p = &img[3 * (static_cast<size_t>(y) * S + x)];
+      for (int k = 0; k < 3; ++k) p[k] = c0[k] + w * (c1[k] - c0[k]);
+    }
+  }
+  const int shapes = 3 + static_cast<int>(d.uniform(0, 7));
+  for (int n = 0; n < shapes; ++n) {
+    const int kind = static_cast<int>(d.uniform(0, 3));  // 0 ellipse, 1 box, 2 stripes
+    const double cx = d.uniform(-0.1, 1.1) * S, cy = d.uniform(-0.1, 1.1) * S;
+    const double rx = d.uniform(0.05, 0.4) * S, ry = d.uniform(0.05, 0.4) * S;
+    const double th = d.uniform(0, kPi), ct = std::cos(th), st = std::sin(th);
+    const std::array<float, 3> col = random_colour(d), col2 = random_colour(d);
+    const float alpha = d.uniform(0.6, 1.0);
+    const double period = d.uniform(4, 20);
+    const double r = std::max(rx, ry) + 2;
+    const int x0 = std::max(0, static_cast<int>(cx - r)),
+              x1 = std::min(S - 1, static_cast<int>(cx + r));
+    const int y0 = std::max(0, static_cast<int>(cy - r)),
+              y1 = std::min(S - 1, static_cast<int>(cy + r));
+    for (int y = y0; y <= y1; ++y) {
+      for (int x = x0; x <= x1; ++x) {
+        const double u = (x - cx) * ct + (y - cy) * st, v = -(x - cx) * st + (y - cy) * ct;
+        double inside;  // pixels inside the edge (approximately)
+        if (kind == 0) {
+          inside = (1 - std::sqrt(u * u / (rx * rx) + v * v / (ry * ry))) * std::min(rx, ry);
+        } else {
+          inside = std::min(rx - std::abs(u), ry - std::abs(v));
+        }
+        const float cover = static_cast<float>(std::min(1.0, std::max(0.0, inside + 0.5))) * alpha;
+        if (cover <= 0) continue;
+        const bool second = kind == 2 && u / period - std::floor(u / period) < 0.5;
+        const std::array<float, 3>& c = second ? col2 : col;
+        float* p = &img[3 * (static_cast<size_t>(y) * S + x)];
+        for (int k = 0; k < 3; ++k) p[k] += cover * (c[k] - p[k]);
+      }
+    }
+  }
+  return img;
+}
+
+// Superellipse occluder: g < 1 inside; `inside_px` approximates the distance to the edge.
+struct OccluderEval {
+  const FaceOccluder& o;
+  double ca = std::cos(o.angle), sa = std::sin(o.angle);
+  // Returns g and sets the local x' / rx for shading.
+  double g(double x, double y, double* xr = nullptr) const {
+    const double u = (x - o.cx) * ca + (y - o.cy) * sa, v = -(x - o.cx) * sa + (y - o.cy) * ca;
+    if (xr) *xr = u / o.rx;
+    return std::pow(
+        std::pow(std::abs(u / o.rx), o.exponent) + std::pow(std::abs(v / o.ry), o.exponent),
+        1.0 / o.exponent);
+  }
+};
+
+// dst[j] += w · src[j] for j < n, in blocks of 8 (a fixed trip count the compiler vectorizes at
+// -O2) and a scalar tail.
+void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int l = 0; l < 8; ++l) dst[j + l] += w * src[j + l];
+  }
+  for (; j < n; ++j) dst[j] += w * src[j];
+}
+
+// Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
+// rows (padded once per row), so the inner loops are contiguous.
+void blur_rgb(std::vector<float>& img, int S, double sigma) {
+  const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
+  std::vector<float> k(2 * r + 1);
+  float sum = 0;
+  for (int i = -r; i <= r; ++i) {
+    sum += k[i + r] = static_cast<float>(std::exp(-i * i / (2 * sigma * sigma)));
+  }
+  for (float& w : k) w /= sum;
+  const int row = 3 * S;
+  std::vector<float> tmp(img.size(), 0.0f), padded(3 * static_cast<size_t>(S + 2 * r));
+  for (int y = 0; y < S; ++y) {  // horizontal
+    const float* src = &img[static_cast<size_t>(y) * row];
+    for (int x = -r; x < S + r; ++x) {
+      const float* p = src + 3 * std::min(S - 1, std::max(0, x));
+      std::copy(p, p + 3, &padded[3 * (x + r)]);
+    }
+    float* dst = &tmp[static_cast<size_t>(y) * row];
+    for (int i = 0; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
+  }
+  std::fill(img.begin(), img.end(), 0.0f);
+  for (int y = 0; y < S; ++y) {  // vertical
+    float* dst = &img[static_cast<size_t>(y) * row];
+    for (int i = -r; i <= r; ++i) {
+      axpy(dst, &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y + i))) * row], k[i + r],
+           row);
+    }
+  }
+}
+
+// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than the
+// largest image we add noise to in one pass at the default size (3·256² < 2^18).
+const std::vector<float>& normal_table() {
+  static const std::vector<float> table = [] {
+    std::vector<float> t(1 << 18);
+    Generator g(0x6e6f697365ull);
+    Draws d(g);
+    for (size_t i = 0; i < t.size(); i += 2) {
+      const double u1 = 1.0 - d.uniform(0, 1), u2 = d.uniform(0, 1);
+      const double rad = std::sqrt(-2 * std::log(u1));
+      t[i] = static_cast<float>(rad * std::cos(2 * kPi * u2));
+      t[i + 1] = static_cast<float>(rad * std::sin(2 * kPi * u2));
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Gaussian noise of standard deviation `sigma` added to each value: the normal table read on from
+// a per-sample random start (sequentially, wrapping round: cache-friendly), then clamped to
+// [0, 1].
+void add_noise(std::vector<float>& img, double sigma, uint64_t seed) {
+  const std::vector<float>& table = normal_table();
+  const size_t n = table.size();
+  size_t at = seed % n;
+  const float s = static_cast<float>(sigma);
+  for (size_t i = 0; i < img.size();) {
+    const size_t run = std::min(img.size() - i, n - at);
+    float* v = &img[i];
+    const float* t = &table[at];
+    for (size_t j = 0; j < run; ++j) v[j] = std::min(1.0f, std::max(0.0f, v[j] + s * t[j]));
+    i += run;
+    at = 0;
+  }
+}
+
+// The landmarks' surface points, computed once from the template table.
+const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
+  static const std::array<FaceSurfacePoint, kFaceNumLandmarks> points = [] {
+    std::array<FaceSurfacePoint, kFaceNumLandmarks> p;
+    for (int k = 0; k < kFaceNumLandmarks; ++k) {
+      p[k] = face_surface_point(face_landmarks_uv()[k][0], face_landmarks_uv()[k][1]);
+    }
+    return p;
+  }();
+  return points;
+}
+
+// Whether some triangle of `mesh` lies nearer than depth z at the exact pixel position (x, y):
+// the projected triangles are binned into 8-pixel cells and tested with screen-space
+// barycentrics and perspective-correct depth.
+class OcclusionTester {
+ public:
+  OcclusionTester(const Mesh& mesh, const Camera& cam) : S_(cam.width), cells_((S_ + 7) / 8) {
+    const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
+    proj_.resize(V);
+    for (int64_t v = 0; v < V; ++v) proj_[v] = cam.project(mesh.vertex(v));
+    faces_ = &mesh.faces;
+    std::vector<std::array<int, 4>> boxes(F);
+    std::vector<int> count(cells_ * cells_ + 1, 0);
+    for (int64_t f = 0; f < F; ++f) {
+      const Projection& a = proj_[mesh.faces[3 * f]];
+      const Projection& b = proj_[mesh.faces[3 * f + 1]];
+      const Projection& c = proj_[mesh.faces[3 * f + 2]];
+      std::array<int, 4>& box = boxes[f];
+      box = {1, 0, 1, 0};                              // empty
+      if (!(a.z > 0 && b.z > 0 && c.z > 0)) continue;  // never for a face in front of the camera
+      const double x0 = std::min({a.x, b.x, c.x}), x1 = std::max({a.x, b.x, c.x});
+      const double y0 = std::min({a.y, b.y, c.y}), y1 = std::max({a.y, b.y, c.y});
+      if (x1 < -0.5 || y1 < -0.5 || x0 > S_ - 0.5 || y0 > S_ - 0.5) continue;
+      box = {cell(x0), cell(x1), cell(y0), cell(y1)};
+      for (int cy = box[2]; cy <= box[3]; ++cy)
+        for (int cx = box[0]; cx <= box[1]; ++cx) ++count[cy * cells_ + cx + 1];
+    }
+    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
+    start_ = count;
+    list_.resize(count.back());
+    for (int64_t f = 0; f < F; ++f) {
+      const std::array<int, 4>& box = boxes[f];
+      for (int cy = box[2]; cy <= box[3]; ++cy)
+        for (int cx = box[0]; cx <= box[1]; ++cx) list_[count[cy * cells_ + cx]++] = f;
+    }
+  }
+
+  // Whether a triangle covers (x, y) nearer than z − tolerance.
+  bool occluded(double x, double y, double z, double tolerance) const {
+    const int c = cell(y) * cells_ + cell(x);
+    for (int i = start_[c]; i < start_[c + 1]; ++i) {
+      const int32_t* fv = &(*faces_)[3 * static_cast<int64_t>(list_[i])];
+      const Projection &a = proj_[fv[0]], &b = proj_[fv[1]], &q = proj_[fv[2]];
+      const double area = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
+      if (area == 0) continue;
+      const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
+      const double l1 = ((q.x - x) * (a.y - y) - (q.y - y) * (a.x - x)) / area;
+      const double l2 = 1 - l0 - l1;
+      if (l0 < 0 || l1 < 0 || l2 < 0) continue;
+      const double depth = 1.0 / (l0 / a.z + l1 / b.z + l2 / q.z);
+      if (depth < z - tolerance) return true;
+    }
+    return false;
+  }
+
+ private:
+  int cell(double v) const {
+    return std::min(cells_ - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
+  }
+  int S_, cells_;
+  std::vector<Projection> proj_;
+  const std::vector<int32_t>* faces_ = nullptr;
+  std::vector<int> start_, list_;
+};
+
+}  // namespace
+
+void FaceWorldOptions::validate() const {
+  DC_CHECK(size >= 16 && size <= 4096, "face world: size = ", size, ", expected 16 to 4096");
+  DC_CHECK(supersample >= 1 && supersample <= 8, "face world: supersample = ", supersample,
+           ", expected 1 to 8");
+  DC_CHECK(max_yaw >= 0 && max_yaw <= 90, "face world: max_yaw = ", max_yaw,
+           " degrees, expected 0 to 90");
+  DC_CHECK(max_pitch >= 0 && max_pitch <= 45, "face world: max_pitch = ", max_pitch,
+           " degrees, expected 0 to 45");
+  DC_CHECK(max_roll >= 0 && max_roll <= 180, "face world: max_roll = ", max_roll,
+           " degrees, expected 0 to 180");
+  DC_CHECK(min_face > 0 && min_face <= max_face && max_face <= 2,
+           "face world: min_face = ", min_face, ", max_face = ", max_face,
+           ", expected 0 < min_face <= max_face <= 2");
+  DC_CHECK(max_shift >= 0 && max_shift <= 0.5, "face world: max_shift = ", max_shift,
+           ", expected 0 to 0.5");
+  DC_CHECK(occluder_probability >= 0 && occluder_probability <= 1,
+           "face world: occluder_probability = ", occluder_probability, ", expected 0 to 1");
+  DC_CHECK(blur_probability >= 0 && blur_probability <= 1,
+           "face world: blur_probability = ", blur_probability, ", expected 0 to 1");
+  DC_CHECK(max_blur >= 0 && max_blur <= 10, "face world: max_blur = ", max_blur,
+           ", expected 0 to 10 pixels");
+  DC_CHECK(max_noise >= 0 && max_noise <= 1, "face world: max_noise = ", max_noise,
+           ", expected 0 to 1");
+}
+
+FaceScene FaceScene::mirrored(int size) const {
+  // The principal point is mirrored with everything else, so the image of the mirror scene is the
+  // flip x ↦ size − 1 − x of this scene's image.
+  FaceScene m = *this;
+  m.shape = shape.mirrored();
+  m.yaw = -yaw;
+  m.roll = -roll;
+  m.offset_x = -offset_x;
+  m.principal_dx = -principal_dx;
+  m.light_direction.x = -light_direction.x;
+  for (FaceOccluder& o : m.occluders) {
+    o.cx = (size - 1) - o.cx;
+    o.angle = -o.angle;
+    o.shade = -o.shade;
+  }
+  return m;
+}
+
+FaceScene FaceScene::sample(Generator& rng, const FaceWorldOptions& options) {
+  options.validate();
+  FaceScene s;
+  s.shape = FaceShape::sample(rng);
+  s.texture = FaceTextureParams::sample(rng);
+  s.texture.mouth_open = s.shape.mouth_open;
+  Draws d(rng);
+  const int S = options.size;
+  s.yaw = d.uniform(-options.max_yaw, options.max_yaw) * kDeg;
+  s.pitch = d.uniform(-options.max_pitch, options.max_pitch) * kDeg;
+  s.roll = d.uniform(-options.max_roll, options.max_roll) * kDeg;
+  const double face_px = d.uniform(options.min_face, options.max_face) * S;
+  s.distance = focal_from_fov(S, s.fov) * kFaceHeight / face_px;
+  s.offset_x = d.uniform(-options.max_shift, options.max_shift) * S;
+  s.offset_y = d.uniform(-options.max_shift, options.max_shift) * S;
+  // Light from the camera's side of the head, up to 70° off the optical axis.
+  const double az = d.uniform(0, 2 * kPi), el = d.uniform(0, 70) * kDeg;
+  s.light_direction = {std::sin(el) * std::cos(az), std::sin(el) * std::sin(az), -std::cos(el)};
+  s.ambient = d.uniform(0.25, 0.6);
+  s.diffuse = d.uniform(0.35, 0.8);
+  s.clutter = options.clutter;
+  s.background_seed = d.seed();
+  if (d.chance(options.occluder_probability)) {
+    const int n = 1 + static_cast<int>(d.uniform(0, 3));
+    for (int i = 0; i < n; ++i) {
+      FaceOccluder o;
+      o.cx = 0.5 * (S - 1) + s.offset_x + d.uniform(-0.35, 0.35) * face_px;
+      o.cy = 0.5 * (S - 1) + s.offset_y + d.uniform(-0.35, 0.35) * face_px;
+      o.rx = d.uniform(0.06, 0.25) * face_px;
+      o.ry = d.uniform(0.06, 0.25) * face_px;
+      o.angle = d.uniform(0, kPi);
+      o.exponent = d.uniform(2, 6);
+      o.colour = random_colour(d);
+      o.shade = d.uniform(-0.3, 0.3);
+      s.occluders.push_back(o);
+    }
+  }
+  s.blur = d.chance(options.blur_probability) ? d.uniform(0.3, std::max(0.3, options.max_blur)) : 0;
+  if (options.max_blur == 0) s.blur = 0;
+  s.noise = d.uniform(0, options.max_noise);
+  s.noise_seed = d.seed();
+  return s;
+}
+
+Camera face_camera(const FaceScene& scene, int size) {
+  Camera cam = make_camera(size, size, focal_from_fov(size, scene.fov));
+  cam.cx += scene.principal_dx;
+  cam.cy += scene.principal_dy;
+  // Head frame (x right, y up, z towards the viewer) to camera (x right, y down, z forward):
+  // the pose, then a half turn about x.
+  const Mat3 pose = rotation_ypr(scene.yaw, scene.pitch, scene.roll);
+  Mat3 flip;
+  flip(1, 1) = -1;
+  flip(2, 2) = -1;
+  cam.R = flip * pose;
+  const Vec3 target{scene.offset_x * scene.distance / cam.fx,
+                    scene.offset_y * scene.distance / cam.fy, scene.distance};
+  cam.t = target - cam.R * kFaceCentre;
+  return cam;
+}
+
+Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options,
+                         FaceRenderTimes* times) {
+  options.validate();
+  const int S = options.size;
+  const int64_t N = static_cast<int64_t>(S) * S;
+  Stopwatch watch{times};
+
+  const Mesh mesh = face_mesh(scene.shape);
+  watch.lap(&FaceRenderTimes::mesh);
+  const Texture texture = face_texture(scene.texture);
+  watch.lap(&FaceRenderTimes::texture);
+  ShadingOptions shading;
+  if (scene.clutter) {
+    shading.background_image = clutter_background(S, scene.background_seed);
+  } else {
+    shading.background = {0.5f, 0.5f, 0.5f};
+  }
+  watch.lap(&FaceRenderTimes::background);
+
+  const Camera cam = face_camera(scene, S);
+  shading.texture = &texture;
+  shading.uv = "tex";
+  // Normals are in the head frame: the light direction too.
+  shading.light.direction = transpose(cam.R) * scene.light_direction;
+  shading.light.ambient = scene.ambient;
+  shading.light.diffuse = scene.diffuse;
+  shading.supersample = options.supersample;
+  RasterOptions raster;
+  raster.parallel = options.parallel;
+  Render r = render(mesh, cam, shading, raster);
+  watch.lap(&FaceRenderTimes::render);
+
+  // Labels from the label pass: the face chart only; part is a function of (U, V).
+  const Fragments& fr = r.fragments;
+  const Attribute& uv_attr = mesh.vertex_attribute("uv");
+  const std::vector<float>& is_face = mesh.face_attribute("face").data;
+  std::vector<float> uv(2 * N, 0.0f), depth(N, 0.0f);
+  std::vector<int64_t> part(N, 0);
+  std::vector<uint8_t> mask(N, 0);
+  for (int64_t p = 0; p < N; ++p) {
+    const int32_t f = fr.face[p];
+    if (f < 0 || is_face[f] == 0) continue;
+    float t[2];
+    interpolate_fragment(mesh, uv_attr, false, f, &fr.bary[3 * p], t);
+    t[0] = std::min(1.0f, std::max(0.0f, t[0]));
+    t[1] = std::min(1.0f, std::max(0.0f, t[1]));
+    uv[2 * p] = t[0];
+    uv[2 * p + 1] = t[1];
+    part[p] = face_part_at(t[0], t[1]);
+    mask[p] = 1;
+    depth[p] = fr.depth[p];
+  }
+  // Occluders: drawn over the image, anti-aliased; they clear the labels at the pixel centres
+  // they cover.
+  for (const FaceOccluder& o : scene.occluders) {
+    const OccluderEval ev{o};
+    const double rad = std::max(o.rx, o.ry) + 2;
+    const int x0 = std::max(0, static_cast<int>(o.cx - rad)),
+              x1 = std::min(S - 1, static_cast<int>(o.cx + rad));
+    const int y0 = std::max(0, static_cast<int>(o.cy - rad)),
+              y1 = std::min(S - 1, static_cast<int>(o.cy + rad));
+    for (int y = y0; y <= y1; ++y) {
+      for (int x = x0; x <= x1; ++x) {
+        double xr;
+        const double g = ev.g(x, y, &xr);
+        const double inside_px = (1 - g) * std::min(o.rx, o.ry);
+        const float cover = static_cast<float>(std::min(1.0, std::max(0.0, inside_px + 0.5)));
+        if (cover <= 0) continue;
+        const int64_t p = static_cast<int64_t>(y) * S + x;
+        const float k = static_cast<float>(1 + o.shade * std::max(-1.0, std::min(1.0, xr)));
+        for (int c = 0; c < 3; ++c) {
+          const float col = std::min(1.0f, std::max(0.0f, o.colour[c] * k));
+          r.rgb[3 * p + c] += cover * (col - r.rgb[3 * p + c]);
+        }
+        if (g < 1) {
+          mask[p] = 0;
+          part[p] = 0;
+          uv[2 * p] = uv[2 * p + 1] = 0;
+          depth[p] = 0;
+        }
+      }
+    }
+  }
+  watch.lap(&FaceRenderTimes::labels);
+
+  // Landmarks: exact projections of their surface points; visible when front-most, in the image
+  // on a face pixel, and not behind an occluder.
+  Tensor landmarks = empty({kFaceNumLandmarks, 2}, DType::f32);
+  Tensor visible = empty({kFaceNumLandmarks}, DType::u8);
+  {
+    const OcclusionTester tester(mesh, cam);
+    float* lm = landmarks.data<float>();
+    uint8_t* vis = visible.data<uint8_t>();
+    for (int k = 0; k < kFaceNumLandmarks; ++k) {
+      const Projection pr = cam.project(surface_position(mesh, landmark_points()[k]));
+      lm[2 * k] = static_cast<float>(pr.x);
+      lm[2 * k + 1] = static_cast<float>(pr.y);
+      const int px = static_cast<int>(std::lround(pr.x)), py = static_cast<int>(std::lround(pr.y));
+      bool v = pr.z > 0 && px >= 0 && px < S && py >= 0 && py < S &&
+               mask[static_cast<int64_t>(py) * S + px] == 1;
+      v = v && !tester.occluded(pr.x, pr.y, pr.z, 1e-4);
+      for (const FaceOccluder& o : scene.occluders) v = v && OccluderEval{o}.g(pr.x, pr.y) >= 1;
+      vis[k] = v ? 1 : 0;
+    }
+  }
+  watch.lap(&FaceRenderTimes::landmarks);
+
+  if (scene.blur > 0) blur_rgb(r.rgb, S, scene.blur);
+  if (scene.noise > 0) add_noise(r.rgb, scene.noise, scene.noise_seed);
+  watch.lap(&FaceRenderTimes::post);
+  Sample out;
+  out["image"] = planar_tensor(r.rgb, S, S, 3);
+  out["uv"] = planar_tensor(uv, S, S, 2);
+  Tensor part_t = empty({S, S}, DType::i64);
+  std::copy(part.begin(), part.end(), part_t.data<int64_t>());
+  Tensor mask_t = empty({S, S}, DType::u8);
+  std::copy(mask.begin(), mask.end(), mask_t.data<uint8_t>());
+  Tensor depth_t = empty({S, S}, DType::f32);
+  std::copy(depth.begin(), depth.end(), depth_t.data<float>());
+  out["part"] = part_t;
+  out["mask"] = mask_t;
+  out["depth"] = depth_t;
+  out["landmarks"] = landmarks;
+  out["visible"] = visible;
+  watch.lap(&FaceRenderTimes::tensors);
+  return out;
+}
+
+Sample render_face(Generator& rng, const FaceWorldOptions& options) {
+  return render_face_scene(FaceScene::sample(rng, options), options);
+}
+
+SampleLayout face_sample_layout() {
+  return {{"image", FieldKind::kImage},      {"uv", FieldKind::kDenseLabel},
+          {"part", FieldKind::kDenseLabel},  {"mask", FieldKind::kDenseLabel},
+          {"depth", FieldKind::kDenseLabel}, {"landmarks", FieldKind::kPoints},
+          {"visible", FieldKind::kOther}};
+}
+
+SynthFacesDataset::SynthFacesDataset(int64_t size, FaceWorldOptions options, std::string split)
+    : size_(size), options_(std::move(options)), split_(std::move(split)) {
+  DC_CHECK(size_ >= 1, "synthetic faces: size = ", size_, ", expected >= 1");
+  options_.validate();
+}
+
+Sample SynthFacesDataset::get(int64_t index, Generator& rng) const {
+  DC_CHECK(index >= 0 && index < size_, "synthetic faces: index ", index, " out of range [0, ",
+           size_, ")");
+  return render_face(rng, options_);
+}
+
+}  // namespace dc
