@@ -1,6 +1,7 @@
-// Contact sheet of the body world: 16 scenes, each as the RGB render with the COCO skeletons of
-// its people drawn over it (visible keypoints as filled dots, occluded ones as small dots) beside
-// its I/U/V labels (a colour per DensePose chart, U and V isolines every 0.1 in black/white).
+// Contact sheet of the body world: 16 scenes, each as the RGB render beside its I/U/V labels
+// with the COCO skeletons of its people drawn over them (visible keypoints as red dots, occluded
+// ones as small blue dots); I/U/V labels are a colour per DensePose chart with U isolines (black)
+// and V isolines (white) every 0.2.
 // Usage: body_sheet [out.png [seed]]; default docs/images/synth_bodies.png under the workspace.
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
           // lower neighbour (same chart).
           auto crosses = [&](int64_t q, int ch) {
             return r.part[q] == r.part[p] &&
-                   std::floor(r.uv[2 * q + ch] * 10) != std::floor(r.uv[2 * p + ch] * 10);
+                   std::floor(r.uv[2 * q + ch] * 5) != std::floor(r.uv[2 * p + ch] * 5);
           };
           const bool iso_u = (x + 1 < S && crosses(p + 1, 0)) || (y + 1 < S && crosses(p + S, 0));
           const bool iso_v = (x + 1 < S && crosses(p + 1, 1)) || (y + 1 < S && crosses(p + S, 1));
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
     // Skeletons over both halves.
     for (const auto& person : r.people) {
       if (person.pixels == 0) continue;
-      for (int half = 0; half < 2; ++half) {
+      for (int half = 1; half < 2; ++half) {
         const float line_col[3] = {1, 1, 0.2f}, vis_col[3] = {1, 0.1f, 0.1f},
                     occ_col[3] = {0.2f, 0.4f, 1};
         const int bx = ox + half * S;

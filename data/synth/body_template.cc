@@ -503,11 +503,11 @@ BodyGeometry body_geometry(const BodyShape& shape) {
 
     PartSweep& hd = P[left ? kLeftHand : kRightHand];
     const Vec3 dir = normalized(J[wr] - J[el]);
-    set_frame(hd, J[wr] + 0.15 * ar * dir, J[wr] + 0.01 * dir, X, Z);
-    hd.cap_lo = 0.025;
-    hd.cap_hi = 0.02;
-    hd.half_width = scaled({0.012, 0.016, 0.018, 0.018, 0.02}, gh);
-    hd.half_depth = scaled({0.03, 0.04, 0.045, 0.043, 0.03}, gh);
+    set_frame(hd, J[wr] + 0.12 * ar * dir, J[wr] + 0.01 * dir, X, Z);
+    hd.cap_lo = 0.02;
+    hd.cap_hi = 0.015;
+    hd.half_width = scaled({0.011, 0.015, 0.017, 0.018, 0.02}, gh);
+    hd.half_depth = scaled({0.025, 0.035, 0.04, 0.04, 0.03}, gh);
     hd.offset = {0, 0, 0, 0, 0};
     hd.pivot = wr;
   }
@@ -597,6 +597,8 @@ std::unique_ptr<BodyTopology> build_topology(int detail) {
           t.v.push_back(static_cast<float>(v));
           t.s.push_back(s);
           t.phi.push_back(phi);
+          t.cos_phi.push_back(std::cos(phi));
+          t.sin_phi.push_back(std::sin(phi));
           double wrapped = std::fmod(phi, 2 * kPi);
           if (wrapped < 0) wrapped += 2 * kPi;
           int64_t key = std::llround(wrapped * 1e6) % std::llround(2 * kPi * 1e6);
@@ -787,7 +789,7 @@ void body_positions(const BodyGeometry& g, const PosedBody& posed, const BodyTop
         rf.front = (q * control(sw.half_depth, tau)) * fr;
         last_s = s;
       }
-      const double c = std::cos(topo.phi[i]), sn = std::sin(topo.phi[i]);
+      const double c = topo.cos_phi[i], sn = topo.sin_phi[i];
       const Vec3 p = rf.centre + c * rf.lateral + sn * rf.front;
       dst[3 * i] = static_cast<float>(p.x);
       dst[3 * i + 1] = static_cast<float>(p.y);

@@ -213,6 +213,7 @@ struct BodyTopology {
   std::vector<uint8_t> chart, part;
   std::vector<float> u, v;
   std::vector<double> s, phi;
+  std::vector<double> cos_phi, sin_phi;
   std::vector<int32_t> weld;
   std::array<int32_t, kNumBodyParts + 1>
       part_begin{};  // vertices of part b: [begin[b], begin[b+1])

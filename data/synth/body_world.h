@@ -50,7 +50,7 @@ namespace dc {
 struct BodyWorldOptions {
   int width = 256, height = 256;
   int min_people = 1, max_people = 6;            // 1 <= min <= max <= 16
-  double min_distance = 2.5, max_distance = 12;  // camera → person along the view (metres)
+  double min_distance = 2.0, max_distance = 10;  // camera → person along the view (metres)
   int detail = 1;                                // template level of detail (body_topology)
   int texture_tile = 32;  // atlas tile size used for rendering (DensePose's is 200)
   int supersample = 2;    // RGB anti-aliasing (ShadingOptions::supersample)
