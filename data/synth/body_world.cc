@@ -361,7 +361,7 @@ Sample body_scene_sample(const BodyRender& r) {
   s["masks"] = masks;
   Tensor boxes = empty({N, 4}, DType::f32), kp = empty({N * kNumCocoKeypoints, 2}, DType::f32);
   Tensor vis = empty({N * kNumCocoKeypoints}, DType::u8);
-  Tensor j3 = empty({N, kNumBodyJoints, 3}, DType::f32), j2 = empty({N, kNumBodyJoints, 2});
+  Tensor j3 = empty({N, kNumBodyJoints, 3}, DType::f32), j2 = empty({N * kNumBodyJoints, 2});
   for (int n = 0; n < N; ++n) {
     const BodyRender::Person& po = r.people[listed[n]];
     for (int c = 0; c < 4; ++c) boxes.data<float>()[4 * n + c] = po.box[c];

@@ -27,7 +27,7 @@
 //              the camera
 //   joints3d   N×17×3 f32 the Human3.6M joints (body_template.h order) in camera coordinates,
 //              METRES
-//   joints2d   N×17×2 f32 their projections (pixels)
+//   joints2d   (17·N)×2 f32 their projections (pixels; rows 17k .. 17k + 16 for person k + 1)
 // List fields (the loader keeps them as lists): boxes, masks, keypoints, keypoints_visible,
 // joints3d, joints2d.
 #pragma once

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "data/synth/body_flip.h"
 #include "data/synth/body_template.h"
 #include "data/synth/body_texture.h"
 #include "data/synth/body_world.h"
@@ -372,6 +373,50 @@ TEST(BodyRender, FlippedRenderEqualsRenderOfMirroredScene) {
       }
     }
   }
+}
+
+TEST(BodyRender, HorizontalFlipWithBodyRulesGivesTheMirroredSceneSample) {
+  BodyWorldOptions opt;
+  opt.width = opt.height = 128;
+  opt.max_distance = 6;
+  Generator gen(12);
+  const BodyScene scene = sample_body_scene(gen, opt);
+  Sample a = body_scene_sample(render_body_scene(scene, opt));
+  const Sample b = body_scene_sample(render_body_scene(mirror_body_scene(scene), opt));
+  Generator rng(0);
+  HorizontalFlip(1.0, body_flip_rules()).apply(a, body_scene_layout(), rng);
+  const auto pa = a.at("part").to_vector(), pb = b.at("part").to_vector();
+  const auto ua = a.at("uv").to_vector(), ub = b.at("uv").to_vector();
+  const auto ca = a.at("coarse").to_vector(), cb = b.at("coarse").to_vector();
+  int64_t fg = 0, bad = 0;
+  for (size_t p = 0; p < pa.size(); ++p) {
+    fg += pb[p] > 0;
+    if (pa[p] != pb[p] || ca[p] != cb[p]) {
+      ++bad;
+    } else if (pa[p] > 0) {
+      EXPECT_NEAR(ua[p], ub[p], 0.02) << "pixel " << p << " U";
+      EXPECT_NEAR(ua[pa.size() + p], ub[pb.size() + p], 0.02) << "pixel " << p << " V";
+    }
+  }
+  ASSERT_GT(fg, 100);
+  EXPECT_LT(bad, fg / 100 + 3);
+  ASSERT_EQ(a.at("boxes").sizes(), b.at("boxes").sizes());
+  const auto ba = a.at("boxes").to_vector(), bb = b.at("boxes").to_vector();
+  for (size_t i = 0; i < ba.size(); ++i) EXPECT_NEAR(ba[i], bb[i], 1.0) << "box value " << i;
+  const auto ka = a.at("keypoints").to_vector(), kb = b.at("keypoints").to_vector();
+  const auto va = a.at("keypoints_visible").to_vector(), vb = b.at("keypoints_visible").to_vector();
+  int vis_diff = 0;
+  for (size_t i = 0; i < va.size(); ++i) {
+    vis_diff += va[i] != vb[i];
+    if (vb[i] == 0) continue;
+    EXPECT_NEAR(ka[2 * i], kb[2 * i], 1e-3) << "keypoint " << i;
+    EXPECT_NEAR(ka[2 * i + 1], kb[2 * i + 1], 1e-3) << "keypoint " << i;
+  }
+  EXPECT_LE(vis_diff, 1);
+  const auto ja = a.at("joints3d").to_vector(), jb = b.at("joints3d").to_vector();
+  for (size_t i = 0; i < ja.size(); ++i) EXPECT_NEAR(ja[i], jb[i], 1e-4) << "joints3d " << i;
+  const auto j2a = a.at("joints2d").to_vector(), j2b = b.at("joints2d").to_vector();
+  for (size_t i = 0; i < j2a.size(); ++i) EXPECT_NEAR(j2a[i], j2b[i], 1e-3) << "joints2d " << i;
 }
 
 TEST(BodyRender, KeypointVisibilityFollowsTheDepthBuffer) {
