@@ -200,7 +200,7 @@ struct PosedBody {
   std::array<Vec3, kNumBodyParts> translation;
 };
 
-// The fixed connectivity of the template at a level of detail (1: about 3.2k vertices and 5.7k
+// The fixed connectivity of the template at a level of detail (1: 4 506 vertices and 7 728
 // triangles, the scene renderer's default; each level multiplies the ring and segment counts).
 // Shared by every body of that detail; positions come from body_positions().
 struct BodyTopology {

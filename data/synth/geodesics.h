@@ -3,7 +3,7 @@
 // in its rest pose with the mean shape, as DensePose-COCO measures on SMPL's rest mesh.
 //
 // Method: shortest paths (Dijkstra) on a graph over the template's vertices at a refined level of
-// detail (BodyGeodesics(detail), default 2: about 12k surface points, 1–3 cm apart). Edges join
+// detail (BodyGeodesics(detail), default 2: 10 748 surface points, 1–3 cm apart). Edges join
 // each vertex to its 1-ring and 2-ring neighbours in the mesh, weighted by their Euclidean length;
 // the extra directions of the 2-ring cut the metrication error of mesh-edge paths (up to 8 % on a
 // grid) to about 1–2 %, and chords are within 0.7 % of the arcs they span at this density. The
