@@ -2,7 +2,8 @@
 // with the COCO skeletons of its people drawn over them (visible keypoints as red dots, occluded
 // ones as small blue dots); I/U/V labels are a colour per DensePose chart with U isolines (black)
 // and V isolines (white) every 0.2.
-// Usage: body_sheet [out.png [seed]]; default docs/images/synth_bodies.png under the workspace.
+// Usage: body_sheet [out.png [seed [pairs]]]; default docs/images/synth_bodies.png under the
+// workspace. With `pairs`: 16 pose-transfer pairs (first and second pose side by side).
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 
@@ -78,6 +79,30 @@ int main(int argc, char** argv) {
       out = std::string(ws) + "/" + out;
   }
   BodyWorldOptions opt;
+  // A third argument "pairs" draws pose-transfer pairs (image, target_image) instead.
+  const bool pairs = argc > 3 && std::string(argv[3]) == "pairs";
+  if (pairs) {
+    const int S = opt.width, cols = 4, rows = 4, gap = 4;
+    Canvas cv{cols * (2 * S + gap) - gap, rows * (S + gap) - gap, {}};
+    cv.rgb.assign(static_cast<size_t>(cv.width) * cv.height * 3, 255);
+    for (int i = 0; i < cols * rows; ++i) {
+      Generator gen(seed * 1000003 + i);
+      const Sample s = sample_body_pair(gen, opt);
+      const int ox = (i % cols) * (2 * S + gap), oy = (i / cols) * (S + gap);
+      for (int half = 0; half < 2; ++half) {
+        const float* img = s.at(half ? "target_image" : "image").data<float>();
+        for (int y = 0; y < S; ++y) {
+          for (int x = 0; x < S; ++x) {
+            const float c[3] = {img[y * S + x], img[S * S + y * S + x], img[2 * S * S + y * S + x]};
+            cv.put(ox + half * S + x, oy + y, c);
+          }
+        }
+      }
+    }
+    stbi_write_png(out.c_str(), cv.width, cv.height, 3, cv.rgb.data(), cv.width * 3);
+    std::printf("wrote %s\n", out.c_str());
+    return 0;
+  }
   const int S = opt.width, cols = 4, rows = 4, gap = 4;
   Canvas cv{cols * (2 * S + gap) - gap, rows * (S + gap) - gap, {}};
   cv.rgb.assign(static_cast<size_t>(cv.width) * cv.height * 3, 255);

@@ -120,9 +120,18 @@ BodyScene sample_body_scene(Generator& gen, const BodyWorldOptions& options) {
   const double half_fov = std::atan((options.width / 2.0) / scene.camera.fx);
   for (int k = 0; k < n; ++k) {
     BodyPerson p = sample_person(gen);
-    const double d = uniform(gen, options.min_distance, options.max_distance);
-    p.z = d;
-    p.x = uniform(gen, -0.85, 0.85) * d * std::tan(half_fov);
+    // People do not walk through each other: a few tries to stand 0.7 m from everyone, then
+    // the last draw is kept (a crowded scene may still touch).
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      const double d = uniform(gen, options.min_distance, options.max_distance);
+      p.z = d;
+      p.x = uniform(gen, -0.85, 0.85) * d * std::tan(half_fov);
+      bool clear = true;
+      for (const BodyPerson& q : scene.people) {
+        clear = clear && std::hypot(p.x - q.x, p.z - q.z) >= 0.7;
+      }
+      if (clear) break;
+    }
     scene.people.push_back(p);
   }
   return scene;
@@ -396,8 +405,11 @@ Sample sample_body_pair(Generator& gen, const BodyWorldOptions& options) {
   options.validate();
   BodyPerson person = sample_person(gen);
   BodyPose poses[2] = {person.pose, sample_body_pose(gen)};
-  // Pair poses face the camera more often than not, as in fashion photographs.
-  for (BodyPose& p : poses) p.root_yaw = uniform(gen, -1.0, 1.0) * (coin(gen, 0.7) ? 0.6 : kPi);
+  // Pair poses face the camera (which looks along +Z, so yaw π) more often than not, as in
+  // fashion photographs.
+  for (BodyPose& p : poses) {
+    p.root_yaw = kPi + uniform(gen, -1.0, 1.0) * (coin(gen, 0.7) ? 0.6 : kPi);
+  }
   BodyScene scene;
   scene.camera = make_camera(options.width, options.height, focal_from_fov(options.width, 40));
   scene.light = sample_light(gen);
