@@ -6,7 +6,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <tuple>
 
 #include "core/error.h"
 #include "data/synth/body_random.h"
@@ -260,27 +259,19 @@ const std::vector<JointLimit>& body_joint_limits() {
                                  {"neck_yaw", -60, 60},
                                  {"neck_pitch", -30, 40},
                                  {"neck_roll", -25, 25}};
-    const char* sides[2] = {"left_", "right_"};
-    static std::vector<std::string> names;  // keeps the c_str()s alive
-    names.reserve(20);
-    const std::vector<std::tuple<const char*, double, double>> per_side = {
-        {"hip_flexion", -30, 110},
-        {"hip_abduction", -15, 45},
-        {"hip_twist", -30, 30},
-        {"knee", 0, 130},
-        {"ankle", -30, 30},
-        {"shoulder_flexion", -45, 170},
-        {"shoulder_abduction", -10, 150},
-        {"shoulder_twist", -45, 45},
-        {"elbow", 0, 145},
-        {"wrist", -60, 60}};
-    for (int s = 0; s < 2; ++s) {
-      for (const auto& [n, lo, hi] : per_side) {
-        names.push_back(std::string(sides[s]) + n);
-        l.push_back({nullptr, lo, hi});
-      }
+    const std::vector<JointLimit> per_side = {{"hip_flexion", -30, 110},
+                                              {"hip_abduction", -15, 45},
+                                              {"hip_twist", -30, 30},
+                                              {"knee", 0, 130},
+                                              {"ankle", -30, 30},
+                                              {"shoulder_flexion", -45, 170},
+                                              {"shoulder_abduction", -10, 150},
+                                              {"shoulder_twist", -45, 45},
+                                              {"elbow", 0, 145},
+                                              {"wrist", -60, 60}};
+    for (const char* side : {"left_", "right_"}) {
+      for (const JointLimit& j : per_side) l.push_back({side + j.name, j.lo, j.hi});
     }
-    for (size_t i = 0; i < names.size(); ++i) l[5 + i].name = names[i].c_str();
     return l;
   }();
   return limits;

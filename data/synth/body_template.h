@@ -176,7 +176,7 @@ struct BodyPose {
 
 // Joint limits (degrees), the ranges sample_body_pose() draws from and clamp_body_pose() enforces.
 struct JointLimit {
-  const char* name;
+  std::string name;  // "neck_yaw", "left_knee", ...
   double lo, hi;
 };
 // One entry per scalar of BodyPose (root yaw is unlimited and not listed).

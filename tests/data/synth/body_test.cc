@@ -178,22 +178,38 @@ TEST(BodyTemplate, SurfacePointsMatchTheVertices) {
   EXPECT_NEAR(lowest, 0.0f, 1e-5);
 }
 
+// The scalars of a pose in the order of body_joint_limits().
+std::vector<double> pose_values(const BodyPose& p) {
+  std::vector<double> v = {p.root_pitch, p.root_roll, p.neck_yaw, p.neck_pitch, p.neck_roll};
+  for (int s = 0; s < 2; ++s) {
+    for (double x : {p.hip_flexion[s], p.hip_abduction[s], p.hip_twist[s], p.knee[s], p.ankle[s],
+                     p.shoulder_flexion[s], p.shoulder_abduction[s], p.shoulder_twist[s],
+                     p.elbow[s], p.wrist[s]}) {
+      v.push_back(x);
+    }
+  }
+  return v;
+}
+
 TEST(BodyTemplate, PoseSamplerStaysWithinLimits) {
   const auto& limits = body_joint_limits();
+  ASSERT_EQ(limits.size(), 25u);
+  EXPECT_EQ(limits[5].name, "left_hip_flexion");
+  EXPECT_EQ(limits[15 + 3].name, "right_knee");
   Generator gen(5);
-  for (int k = 0; k < 200; ++k) {
-    const BodyPose p = sample_body_pose(gen);
-    const double values[] = {p.root_pitch, p.root_roll, p.neck_yaw, p.neck_pitch, p.neck_roll};
-    for (int i = 0; i < 5; ++i) {
-      EXPECT_GE(values[i], limits[i].lo * kPi / 180 - 1e-12) << limits[i].name;
-      EXPECT_LE(values[i], limits[i].hi * kPi / 180 + 1e-12) << limits[i].name;
+  std::vector<double> lo(25, 1e9), hi(25, -1e9);
+  for (int k = 0; k < 500; ++k) {
+    const std::vector<double> v = pose_values(sample_body_pose(gen));
+    for (size_t i = 0; i < v.size(); ++i) {
+      EXPECT_GE(v[i], limits[i].lo * kPi / 180 - 1e-12) << limits[i].name;
+      EXPECT_LE(v[i], limits[i].hi * kPi / 180 + 1e-12) << limits[i].name;
+      lo[i] = std::min(lo[i], v[i]);
+      hi[i] = std::max(hi[i], v[i]);
     }
-    for (int s = 0; s < 2; ++s) {
-      EXPECT_GE(p.knee[s], 0);
-      EXPECT_LE(p.knee[s], 130 * kPi / 180 + 1e-12);
-      EXPECT_GE(p.elbow[s], 0);
-      EXPECT_LE(p.shoulder_abduction[s], 150 * kPi / 180 + 1e-12);
-    }
+  }
+  // The sampler explores: every angle takes values spread over at least a third of its range.
+  for (size_t i = 0; i < 25; ++i) {
+    EXPECT_GT(hi[i] - lo[i], (limits[i].hi - limits[i].lo) * kPi / 180 / 3) << limits[i].name;
   }
   BodyPose wild;
   wild.knee[0] = -1;
