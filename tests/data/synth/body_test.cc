@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "data/synth/body_flip.h"
 #include "data/synth/body_template.h"
@@ -531,6 +532,35 @@ TEST(BodyWorld, SameSeedSameSampleAndFieldsAreConsistent) {
   BodyWorldOptions badopt;
   badopt.max_people = 0;
   expect_error([&] { SynthBodiesDataset(4, badopt); }, {"BodyWorldOptions", "max_people"});
+}
+
+TEST(BodyWorld, ConcurrentGetsMatchSerialOnes) {
+  // The loader calls get() from several threads; the first call also builds the topology cache.
+  BodyWorldOptions opt;
+  opt.width = opt.height = 64;
+  opt.detail = 3;  // a level no other test has built yet
+  SynthBodiesDataset ds(8, opt);
+  std::vector<Sample> par(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Generator g(100 + t);
+      par[t] = ds.get(t, g);
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    Generator g(100 + t);
+    const Sample ser = ds.get(t, g);
+    EXPECT_EQ(ser.at("image").to_vector(), par[t].at("image").to_vector());
+    EXPECT_EQ(ser.at("part").to_vector(), par[t].at("part").to_vector());
+  }
+  // A backdrop of the wrong size is refused, naming both sizes.
+  Generator g(1);
+  BodyScene scene = sample_body_scene(g, opt);
+  scene.background.resize(10);
+  expect_error([&] { render_body_scene(scene, opt); },
+               {"render_body_scene", "background", "64x64x3"});
 }
 
 TEST(BodyWorld, PairsShowOnePersonInTwoPoses) {
