@@ -56,7 +56,10 @@ Tensor ced_plot(const std::vector<CedCurve>& curves, const CedPlotOptions& optio
   }
 
   Canvas canvas(options.width, options.height);
-  const int left = 80, right = 24, top = 48, bottom = 70;
+  // The legend sits under the x-axis label, one row per curve, so it never hides a curve.
+  const int row = 20;
+  const int left = 80, right = 24, top = 60;
+  const int bottom = 70 + row * static_cast<int>(curves.size()) + 10;
   const int x0 = left, x1 = options.width - right, y0 = options.height - bottom, y1 = top;
   auto px = [&](double e) { return x0 + (x1 - x0) * e / options.max_error; };
   auto py = [&](double f) { return y0 + (y1 - y0) * f; };
@@ -86,7 +89,7 @@ Tensor ced_plot(const std::vector<CedCurve>& curves, const CedPlotOptions& optio
   const std::string xlabel = "NME (normalized by the outer-eye-corner distance)";
   canvas.text((x0 + x1) / 2 - Canvas::text_width(xlabel) / 2, y0 + 38, xlabel, kInk);
   const std::string ylabel = "fraction of images with NME <= x";
-  canvas.text(x0 - 60, y1 - 20, ylabel, kInk);
+  canvas.text(x0 - 60, y1 - 24, ylabel, kInk);
   canvas.text(options.width / 2 - Canvas::text_width(options.title) / 2, 6, options.title, kInk);
 
   // Curves: CED steps up by 1/N at each NME inside the range.
@@ -107,30 +110,16 @@ Tensor ced_plot(const std::vector<CedCurve>& curves, const CedPlotOptions& optio
     canvas.line(px(fx), py(fy), px(options.max_error), py(fy), kCurveColours[c], 2.5);
   }
 
-  // Legend, bottom right (where CED curves leave room): colour, name, AUC and failure rate.
+  // Legend: colour, name, AUC and failure rate at the plotted cut-off.
   const std::string cut = cutoff_name(options.max_error);
-  std::vector<std::string> entries;
-  int widest = 0;
   for (size_t c = 0; c < curves.size(); ++c) {
     char buf[128];
     std::snprintf(buf, sizeof buf, "  AUC@%s %.3f  failure@%s %.1f%%", cut.c_str(),
                   summaries[c].cutoffs[0].auc, cut.c_str(),
                   100 * summaries[c].cutoffs[0].failure_rate);
-    entries.push_back(curves[c].name + buf);
-    widest = std::max(widest, Canvas::text_width(entries.back()));
-  }
-  const int row = 20;
-  const int lw = widest + 44, lh = row * static_cast<int>(entries.size()) + 12;
-  const int lx = x1 - lw - 10, ly = y0 - lh - 10;
-  canvas.fill_rect(lx, ly, lx + lw, ly + lh, {255, 255, 255});
-  canvas.line(lx, ly, lx + lw, ly, kInk, 1);
-  canvas.line(lx, ly + lh, lx + lw, ly + lh, kInk, 1);
-  canvas.line(lx, ly, lx, ly + lh, kInk, 1);
-  canvas.line(lx + lw, ly, lx + lw, ly + lh, kInk, 1);
-  for (size_t c = 0; c < entries.size(); ++c) {
-    const int ry = ly + 8 + row * static_cast<int>(c);
-    canvas.line(lx + 8, ry + 7, lx + 34, ry + 7, kCurveColours[c], 3);
-    canvas.text(lx + 40, ry, entries[c], kInk);
+    const int ry = y0 + 66 + row * static_cast<int>(c);
+    canvas.line(x0 - 40, ry + 7, x0 - 12, ry + 7, kCurveColours[c], 3);
+    canvas.text(x0 - 4, ry, curves[c].name + buf, kInk);
   }
   return canvas.to_u8();
 }

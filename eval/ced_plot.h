@@ -1,7 +1,7 @@
 // The cumulative error distribution (CED) of the 300W metric drawn as a picture: x the NME from 0
 // to a cut-off, y the fraction of images with NME <= x, one step curve per method, with axes,
-// ticks, grid, labels and a legend that gives each method's AUC and failure rate at the plotted
-// cut-off (eval/landmark_metrics.h).
+// ticks, grid, labels and a legend (under the plot) that gives each method's AUC and failure rate
+// at the plotted cut-off (eval/landmark_metrics.h).
 #pragma once
 
 #include <string>
@@ -18,7 +18,7 @@ struct CedCurve {
 
 struct CedPlotOptions {
   double max_error = 0.08;  // the x range [0, max_error], also the cut-off named in the legend
-  int width = 720, height = 540;
+  int width = 760, height = 600;  // the whole picture, legend included
   std::string title = "Cumulative error distribution (300W NME)";
 };
 

@@ -70,16 +70,21 @@ UVLandmarks make_result(int64_t count) {
   return r;
 }
 
-// The centroid of landmark k's near set component chosen by `rule`, or false when the near set
-// is empty. `label` is scratch of H·W ints (all -1 on entry and on return).
+// The centroid of landmark k's near set component chosen by `rule`, or false when there is no
+// foreground pixel with a finite (U, V). `label` is scratch of H·W ints (all -1 on entry and on
+// return).
 bool component_centroid(const Field& f, int64_t k, const UVComponentOptions& options,
                         std::vector<int32_t>& label, double* cx, double* cy) {
-  const double t2 = options.threshold * options.threshold;
+  const int64_t best = nearest_pixel(f, k);
+  if (best < 0) return false;
+  // The near set: within `threshold` of the best match (so never empty, whatever the local
+  // density of the (U, V) field in pixels).
+  const double radius = std::sqrt(sq_distance(f, best, k)) + options.threshold;
+  const double r2 = radius * radius;
   std::vector<int64_t> near;
   for (int64_t p : f.fg) {
-    if (sq_distance(f, p, k) <= t2) near.push_back(p);
+    if (sq_distance(f, p, k) <= r2) near.push_back(p);
   }
-  if (near.empty()) return false;
   // Mark the near set, then flood-fill 8-connected components over it.
   constexpr int32_t kNear = -2;
   for (int64_t p : near) label[p] = kNear;
@@ -160,8 +165,8 @@ UVLandmarks landmarks_from_uv(const Tensor& uv, const Tensor& mask, const Tensor
 UVLandmarks landmarks_from_uv_components(const Tensor& uv, const Tensor& mask,
                                          const Tensor& template_uv,
                                          const UVComponentOptions& options) {
-  DC_CHECK(std::isfinite(options.threshold) && options.threshold > 0,
-           "landmarks_from_uv_components: options.threshold must be > 0, got ", options.threshold);
+  DC_CHECK(std::isfinite(options.threshold) && options.threshold >= 0,
+           "landmarks_from_uv_components: options.threshold must be >= 0, got ", options.threshold);
   const Field f = read_field(uv, mask, template_uv, "landmarks_from_uv_components");
   UVLandmarks r = make_result(f.count);
   float* pts = r.points.data<float>();

@@ -4,10 +4,10 @@
 //
 //   landmarks_from_uv             plain argmin (ralpguler/DenseReg's demo, REFERENCE.md): the
 //                                 foreground pixel with the smallest ‖(U, V) − landmark‖².
-//   landmarks_from_uv_components  the thesis's variant: the foreground pixels within `threshold`
-//                                 of the landmark in (U, V) (the "near set"), split into
-//                                 8-connected components; the landmark is the centroid of one
-//                                 component, chosen by UVComponentRule.
+//   landmarks_from_uv_components  the thesis's variant: the foreground pixels whose (U, V) is
+//                                 within `threshold` of the best match (the "near set"), split
+//                                 into 8-connected components; the landmark is the centroid of
+//                                 one component, chosen by UVComponentRule.
 //
 // Conventions (data/sample.h): uv is a 2×H×W floating field (U then V), mask an H×W mask
 // (nonzero = foreground; any dtype), points are (x, y) pixel coordinates with pixel centres at
@@ -42,18 +42,20 @@ enum class UVComponentRule {
 };
 
 struct UVComponentOptions {
-  // Radius of the near set in (U, V) units: pixels with ‖(U, V) − landmark‖ <= threshold. The
-  // default suits faces of ~100–200 px on the [0, 1]² chart (a few pixels across); see
-  // docs/EVAL.md for how it was chosen.
-  double threshold = 0.01;
+  // Width of the near set in (U, V) units: the pixels p with
+  //   ‖(U, V)(p) − landmark‖ <= d_min + threshold,
+  // d_min the distance of the best-matching foreground pixel. Measured from the best match
+  // rather than from the landmark, so that the set is never empty where the field is sparse in
+  // (U, V) (near a silhouette a pixel step can exceed any fixed radius) or offset (a biased
+  // prediction). The default was chosen on synthetic faces (docs/EVAL.md).
+  double threshold = 0.02;
   UVComponentRule rule = UVComponentRule::kNearest;
 };
 
-// (b) The thesis's variant: the near set of landmark k (foreground pixels within
-// options.threshold of (u_k, v_k)), its 8-connected components, and the unweighted centroid
-// (mean x, mean y of the pixel centres) of the component chosen by options.rule. A landmark whose
-// near set is empty is not found (NaN, found 0): no fallback to (a), which a caller can apply
-// explicitly where found is 0. threshold must be > 0.
+// (b) The thesis's variant: the near set of landmark k (above), its 8-connected components, and
+// the unweighted centroid (mean x, mean y of the pixel centres) of the component chosen by
+// options.rule; the centroid is sub-pixel. A landmark is not found (NaN, found 0) only when the
+// mask has no foreground pixel. threshold must be >= 0 (0 keeps the pixels tied with the best).
 UVLandmarks landmarks_from_uv_components(const Tensor& uv, const Tensor& mask,
                                          const Tensor& template_uv,
                                          const UVComponentOptions& options = {});

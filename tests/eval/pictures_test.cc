@@ -43,22 +43,22 @@ TEST(CedPlot, SizeCurvePixelsAndFile) {
   // Every NME is 0: the curve runs along the top of the plot (CED = 1) from x = 0.
   const CedPlotOptions options;
   const Tensor img = ced_plot({{"perfect", {0.0, 0.0}}, {"half", {0.01, 0.5}}}, options);
-  ASSERT_EQ(img.sizes(), (Shape{540, 720, 3}));
+  ASSERT_EQ(img.sizes(), (Shape{600, 760, 3}));
   ASSERT_EQ(img.dtype(), DType::u8);
   const uint8_t* p = img.data<uint8_t>();
   auto rgb = [&](int x, int y) {
-    const uint8_t* q = p + 3 * (y * 720 + x);
+    const uint8_t* q = p + 3 * (y * 760 + x);
     return std::vector<int>{q[0], q[1], q[2]};
   };
-  // Plot area: x0 = 80, x1 = 696, y0 = 470 (CED 0), y1 = 48 (CED 1).
-  EXPECT_EQ(rgb(400, 48), (std::vector<int>{0, 114, 178}));   // first curve at CED 1
-  EXPECT_EQ(rgb(300, 259), (std::vector<int>{213, 94, 0}));   // second curve at CED 0.5
-  EXPECT_EQ(rgb(2, 530), (std::vector<int>{255, 255, 255}));  // margin
+  // Plot area: x0 = 80, x1 = 736, y0 = 480 (CED 0, above a 2-row legend), y1 = 60 (CED 1).
+  EXPECT_EQ(rgb(400, 60), (std::vector<int>{0, 114, 178}));   // first curve at CED 1
+  EXPECT_EQ(rgb(400, 270), (std::vector<int>{213, 94, 0}));   // second curve at CED 0.5
+  EXPECT_EQ(rgb(2, 590), (std::vector<int>{255, 255, 255}));  // margin
   const std::string path = fresh_test_dir() + "/ced.png";
   write_ced_png(path, {{"perfect", {0.0}}}, options);
   const Tensor back = read_image_u8(path);
-  EXPECT_EQ(back.sizes(), (Shape{540, 720, 3}));
-  EXPECT_EQ(back.data<uint8_t>()[3 * (48 * 720 + 400) + 2], 178);
+  EXPECT_EQ(back.sizes(), (Shape{600, 760, 3}));
+  EXPECT_EQ(back.data<uint8_t>()[3 * (60 * 760 + 400) + 2], 178);
 
   expect_error([] { ced_plot({}); }, {"ced_plot", "no curve"});
   expect_error([] { ced_plot({{"bad", {-1.0}}}); }, {"curve 'bad'", ">= 0"});

@@ -93,8 +93,8 @@ TEST(UVLandmarks, FaceTemplateTableMatchesTheTensor) {
 }
 
 // One landmark at (0.5, 0.5), planted at pixel (120, 120) of the affine field, plus a 7×7 patch
-// around (40, 200) whose (U, V) is 0.005 from the landmark: inside a 0.012 threshold, bigger than
-// the landmark's own 21-pixel disc but never as close as its exact pixel.
+// around (40, 200) whose (U, V) is 0.006 from the landmark: inside a 0.012 threshold, bigger than
+// the landmark's own 21-pixel disc but never as close as its exact pixel (nor its neighbours).
 struct DistractorCase {
   Tensor uv, mask, template_uv;
 };
@@ -103,7 +103,7 @@ DistractorCase distractor_case() {
   float* uv = f.uv.data<float>();
   for (int y = 197; y <= 203; ++y) {
     for (int x = 37; x <= 43; ++x) {
-      uv[y * kSize + x] = 0.5f + 0.005f;
+      uv[y * kSize + x] = 0.5f + 0.006f;
       uv[kSize * kSize + y * kSize + x] = 0.5f;
     }
   }
@@ -148,29 +148,34 @@ TEST(UVLandmarks, BackgroundPixelsAreIgnored) {
   EXPECT_EQ(rc.points.data<float>()[1], 120.0f);
 }
 
-TEST(UVLandmarks, MissingLandmarksAreReported) {
+TEST(UVLandmarks, SubPixelCentroidAndMissingForeground) {
   const PlantedField f = planted_face_field();
-  // Half a pixel step away from every pixel in U and V: farther than a threshold of 0.1 px.
-  const Tensor off = tensor_from(
+  // Landmark 0 half a pixel step from pixel (100, 100) in U and V: its four surrounding pixels tie
+  // as the best match, form the near set, and their centroid is the exact sub-pixel position.
+  // Landmark 1 sits on pixel (50, 60) and alone within 0.1 px of it.
+  const Tensor lm = tensor_from(
       {field_u(100) + 0.5f / kScale, field_u(100) + 0.5f / kScale, field_u(50), field_u(60)},
       {2, 2});
   UVComponentOptions options;
   options.threshold = 0.1 / kScale;
-  const UVLandmarks r = landmarks_from_uv_components(f.uv, f.mask, off, options);
-  EXPECT_EQ(r.found.data<uint8_t>()[0], 0);
-  EXPECT_TRUE(std::isnan(r.points.data<float>()[0]));
-  EXPECT_TRUE(std::isnan(r.points.data<float>()[1]));
+  const UVLandmarks r = landmarks_from_uv_components(f.uv, f.mask, lm, options);
+  EXPECT_EQ(r.found.data<uint8_t>()[0], 1);
+  EXPECT_EQ(r.points.data<float>()[0], 100.5f);
+  EXPECT_EQ(r.points.data<float>()[1], 100.5f);
   EXPECT_EQ(r.found.data<uint8_t>()[1], 1);
   EXPECT_EQ(r.points.data<float>()[2], 50.0f);
   EXPECT_EQ(r.points.data<float>()[3], 60.0f);
 
-  // No foreground at all: the argmin rule finds nothing either.
+  // No foreground at all: neither rule finds anything.
   Tensor none = empty({kSize, kSize}, DType::u8);
   for (int64_t i = 0; i < none.numel(); ++i) none.data<uint8_t>()[i] = 0;
-  const UVLandmarks a = landmarks_from_uv(f.uv, none, off);
-  EXPECT_EQ(a.found.data<uint8_t>()[0], 0);
-  EXPECT_EQ(a.found.data<uint8_t>()[1], 0);
-  EXPECT_TRUE(std::isnan(a.points.data<float>()[3]));
+  for (const UVLandmarks& a :
+       {landmarks_from_uv(f.uv, none, lm), landmarks_from_uv_components(f.uv, none, lm, options)}) {
+    EXPECT_EQ(a.found.data<uint8_t>()[0], 0);
+    EXPECT_EQ(a.found.data<uint8_t>()[1], 0);
+    EXPECT_TRUE(std::isnan(a.points.data<float>()[0]));
+    EXPECT_TRUE(std::isnan(a.points.data<float>()[3]));
+  }
 }
 
 TEST(UVLandmarks, BadInputsRaiseErrors) {
@@ -188,9 +193,9 @@ TEST(UVLandmarks, BadInputsRaiseErrors) {
       },
       {"landmarks_from_uv: template_uv", "K×2"});
   UVComponentOptions bad;
-  bad.threshold = 0;
+  bad.threshold = -0.01;
   expect_error([&] { landmarks_from_uv_components(f.uv, f.mask, f.template_uv, bad); },
-               {"options.threshold", "> 0"});
+               {"options.threshold", ">= 0"});
 }
 
 // The exact (U, V) of a rendered face: the argmin pixel of each visible landmark lies within about
@@ -215,10 +220,9 @@ TEST(UVLandmarks, RenderedFaceLandmarksAreFoundWithinAPixel) {
     ++visible;
     const float* p = a.points.data<float>();
     EXPECT_LE(std::hypot(p[2 * k] - gt[2 * k], p[2 * k + 1] - gt[2 * k + 1]), 1.5) << k;
-    if (c.found.data<uint8_t>()[k]) {
-      const float* q = c.points.data<float>();
-      EXPECT_LE(std::hypot(q[2 * k] - gt[2 * k], q[2 * k + 1] - gt[2 * k + 1]), 1.5) << k;
-    }
+    EXPECT_EQ(c.found.data<uint8_t>()[k], 1) << k;
+    const float* q = c.points.data<float>();
+    EXPECT_LE(std::hypot(q[2 * k] - gt[2 * k], q[2 * k + 1] - gt[2 * k + 1]), 1.5) << k;
   }
   EXPECT_GE(visible, 60);
   EXPECT_LT(landmark_nme(a.points, s.at("landmarks"), s.at("visible")), 0.02);
