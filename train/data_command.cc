@@ -10,8 +10,9 @@ namespace cli {
 
 int data_command(const std::vector<std::string>& args) {
   if (args.empty() || (args[0] != "check" && args[0] != "show")) {
-    throw UsageError("data: expected 'check' or 'show' (usage: densecorr data check --format F "
-                     "DIR | densecorr data show --format F DIR --out sheet.png)");
+    throw UsageError(
+        "data: expected 'check' or 'show' (usage: densecorr data check --format F "
+        "DIR | densecorr data show --format F DIR --out sheet.png)");
   }
   const std::string sub = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -30,8 +31,8 @@ int data_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (!p.has("out")) throw UsageError("data show: missing --out sheet.png");
-  const int n = show_format_dir(format, dir, p.get("out", ""),
-                                static_cast<int>(p.get_int("max", 16, 1, 16)));
+  const int n =
+      show_format_dir(format, dir, p.get("out", ""), static_cast<int>(p.get_int("max", 16, 1, 16)));
   std::cout << "wrote " << p.get("out", "") << " (" << n << " samples)\n";
   return 0;
 }

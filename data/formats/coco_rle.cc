@@ -49,9 +49,8 @@ void validate_rle(const RleMask& rle, const std::string& where) {
            "] is negative");
   uint64_t sum = 0;
   for (uint32_t c : rle.counts) sum += c;
-  DC_CHECK(sum == static_cast<uint64_t>(rle.height * rle.width), where, ": RLE counts sum to ",
-           sum, ", expected height·width = ", rle.height, "·", rle.width, " = ",
-           rle.height * rle.width);
+  DC_CHECK(sum == static_cast<uint64_t>(rle.height * rle.width), where, ": RLE counts sum to ", sum,
+           ", expected height·width = ", rle.height, "·", rle.width, " = ", rle.height * rle.width);
 }
 
 Tensor rle_decode(const RleMask& rle) {

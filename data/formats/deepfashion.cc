@@ -89,7 +89,8 @@ std::vector<PosePair> pairs_csv_from_string(const std::string& text, const std::
 
 std::string pose_annotation_to_string(const std::vector<PoseKeypoints>& rows) {
   std::string s = "name:keypoints_y:keypoints_x\n";
-  for (const PoseKeypoints& r : rows) s += r.name + ": " + list_string(r.y) + ": " + list_string(r.x) + "\n";
+  for (const PoseKeypoints& r : rows)
+    s += r.name + ": " + list_string(r.y) + ": " + list_string(r.x) + "\n";
   return s;
 }
 
@@ -123,17 +124,18 @@ PoseKeypoints openpose_from_coco(const std::string& name, const Tensor& keypoint
                                  const Tensor& visible, int64_t width, int64_t height) {
   DC_CHECK(keypoints.dim() == 2 && keypoints.size(0) == 17 && keypoints.size(1) == 2 &&
                visible.numel() == 17,
-           "openpose_from_coco: expected 17×2 keypoints and 17 visibilities, got ",
-           keypoints.str(), ", ", visible.str());
+           "openpose_from_coco: expected 17×2 keypoints and 17 visibilities, got ", keypoints.str(),
+           ", ", visible.str());
   const std::vector<double> k = keypoints.contiguous().to_vector();
   const std::vector<double> v = visible.contiguous().to_vector();
   // OpenPose index → COCO index (−2: the neck, from the shoulders).
-  static const int kFromCoco[kOpenPoseKeypoints] = {0, -2, 6, 8, 10, 5, 7, 9, 12,
+  static const int kFromCoco[kOpenPoseKeypoints] = {0,  -2, 6,  8,  10, 5, 7, 9, 12,
                                                     14, 16, 11, 13, 15, 2, 1, 4, 3};
   PoseKeypoints p;
   p.name = name;
   auto set = [&](int o, double x, double y) {
-    const int64_t xi = static_cast<int64_t>(std::lround(x)), yi = static_cast<int64_t>(std::lround(y));
+    const int64_t xi = static_cast<int64_t>(std::lround(x)),
+                  yi = static_cast<int64_t>(std::lround(y));
     if (xi < 0 || yi < 0 || xi >= width || yi >= height) return;  // outside: missing
     p.x[o] = xi;
     p.y[o] = yi;
@@ -152,7 +154,7 @@ PoseKeypoints openpose_from_coco(const std::string& name, const Tensor& keypoint
 
 const std::vector<std::pair<int, int>>& openpose_limbs() {
   static const std::vector<std::pair<int, int>> limbs = {
-      {1, 2}, {2, 3}, {3, 4},  {1, 5},   {5, 6},  {6, 7},   {1, 8},  {8, 9},  {9, 10},
+      {1, 2},  {2, 3},   {3, 4},   {1, 5}, {5, 6},  {6, 7},   {1, 8},  {8, 9},  {9, 10},
       {1, 11}, {11, 12}, {12, 13}, {1, 0}, {0, 14}, {14, 16}, {0, 15}, {15, 17}};
   return limbs;
 }

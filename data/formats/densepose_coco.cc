@@ -16,10 +16,9 @@ namespace {
 using nlohmann::json;
 
 const char* const kKeypointNames[kCocoKeypointCount] = {
-    "nose",          "left_eye",       "right_eye",  "left_ear",    "right_ear",
-    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
-    "right_wrist",   "left_hip",       "right_hip",  "left_knee",   "right_knee",
-    "left_ankle",    "right_ankle"};
+    "nose",           "left_eye",   "right_eye",   "left_ear",   "right_ear",   "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip",      "left_knee",  "right_knee",  "left_ankle", "right_ankle"};
 
 // Where a field lives, for messages: "file.json: annotation id 12: field 'dp_U'".
 struct Where {
@@ -139,7 +138,8 @@ DensePoseAnnotation parse_annotation(const json& a, const std::string& file, siz
   if (a.contains("iscrowd")) ann.iscrowd = get_int(a["iscrowd"], w.at("iscrowd"));
   if (a.contains("area")) ann.area = get_number(a["area"], w.at("area"));
   const std::vector<double> bbox = get_numbers(member(a, "bbox", w), w.at("bbox"));
-  DC_CHECK(bbox.size() == 4, w.at("bbox"), " has ", bbox.size(), " numbers, expected 4 (x, y, w, h)");
+  DC_CHECK(bbox.size() == 4, w.at("bbox"), " has ", bbox.size(),
+           " numbers, expected 4 (x, y, w, h)");
   for (int k = 0; k < 4; ++k) ann.bbox[k] = bbox[k];
   if (a.contains("keypoints")) ann.keypoints = get_numbers(a["keypoints"], w.at("keypoints"));
   if (a.contains("num_keypoints"))
@@ -201,8 +201,8 @@ json annotation_json(const DensePoseAnnotation& ann) {
 void check_in_range(const std::vector<double>& values, double lo, double hi,
                     const std::string& where) {
   for (size_t i = 0; i < values.size(); ++i) {
-    DC_CHECK(values[i] >= lo && values[i] <= hi, where, "[", i, "] = ", values[i],
-             " is outside [", lo, ", ", hi, "]");
+    DC_CHECK(values[i] >= lo && values[i] <= hi, where, "[", i, "] = ", values[i], " is outside [",
+             lo, ", ", hi, "]");
   }
 }
 
@@ -246,8 +246,8 @@ void validate_annotation(const DensePoseAnnotation& ann, const Where& w) {
   check_in_range(ann.dp_V, 0, 1, w.at("dp_V"));
   check_in_range(ann.dp_x, 0, kDensePoseMaskSize, w.at("dp_x"));
   check_in_range(ann.dp_y, 0, kDensePoseMaskSize, w.at("dp_y"));
-  DC_CHECK(ann.dp_masks.size() == kDensePoseMasks, w.at("dp_masks"), " has ",
-           ann.dp_masks.size(), " entries, expected 14 (one per coarse part)");
+  DC_CHECK(ann.dp_masks.size() == kDensePoseMasks, w.at("dp_masks"), " has ", ann.dp_masks.size(),
+           " entries, expected 14 (one per coarse part)");
   for (size_t i = 0; i < ann.dp_masks.size(); ++i) {
     if (!ann.dp_masks[i]) continue;
     const RleMask& m = *ann.dp_masks[i];
@@ -264,8 +264,8 @@ bool DensePoseAnnotation::operator==(const DensePoseAnnotation& o) const {
   return id == o.id && image_id == o.image_id && category_id == o.category_id &&
          iscrowd == o.iscrowd && area == o.area && bbox == o.bbox && keypoints == o.keypoints &&
          num_keypoints == o.num_keypoints && segmentation == o.segmentation &&
-         has_densepose == o.has_densepose && dp_I == o.dp_I && dp_U == o.dp_U &&
-         dp_V == o.dp_V && dp_x == o.dp_x && dp_y == o.dp_y && dp_masks == o.dp_masks;
+         has_densepose == o.has_densepose && dp_I == o.dp_I && dp_U == o.dp_U && dp_V == o.dp_V &&
+         dp_x == o.dp_x && dp_y == o.dp_y && dp_masks == o.dp_masks;
 }
 
 CocoCategory coco_person_category() {
@@ -282,8 +282,7 @@ void validate_densepose_coco(const DensePoseCoco& data, const std::string& file)
   for (size_t i = 0; i < data.images.size(); ++i) {
     const CocoImage& im = data.images[i];
     const Where w{file, "image id " + std::to_string(im.id)};
-    DC_CHECK(image_ids.insert(im.id).second, file, ": images[", i, "]: duplicate image id ",
-             im.id);
+    DC_CHECK(image_ids.insert(im.id).second, file, ": images[", i, "]: duplicate image id ", im.id);
     DC_CHECK(im.width > 0 && im.height > 0, w.at("width"), "/'height' are ", im.width, "x",
              im.height, ", expected positive");
     DC_CHECK(!im.file_name.empty(), w.at("file_name"), " is empty");
@@ -294,8 +293,8 @@ void validate_densepose_coco(const DensePoseCoco& data, const std::string& file)
              "]: duplicate category id ", data.categories[i].id);
     for (const auto& e : data.categories[i].skeleton) {
       const int64_t n = static_cast<int64_t>(data.categories[i].keypoints.size());
-      DC_CHECK(e[0] >= 1 && e[0] <= n && e[1] >= 1 && e[1] <= n, w.at("skeleton"), " pair [",
-               e[0], ", ", e[1], "] is outside the 1-based keypoints 1..", n);
+      DC_CHECK(e[0] >= 1 && e[0] <= n && e[1] >= 1 && e[1] <= n, w.at("skeleton"), " pair [", e[0],
+               ", ", e[1], "] is outside the 1-based keypoints 1..", n);
     }
   }
   for (const DensePoseAnnotation& ann : data.annotations) {
@@ -378,7 +377,8 @@ std::string densepose_coco_to_json(const DensePoseCoco& data) {
     root["categories"].push_back(j);
   }
   root["annotations"] = json::array();
-  for (const DensePoseAnnotation& a : data.annotations) root["annotations"].push_back(annotation_json(a));
+  for (const DensePoseAnnotation& a : data.annotations)
+    root["annotations"].push_back(annotation_json(a));
   return root.dump() + "\n";
 }
 
@@ -394,8 +394,8 @@ Tensor decode_dp_masks(const DensePoseAnnotation& ann) {
   for (size_t i = 0; i < ann.dp_masks.size(); ++i) {
     if (!ann.dp_masks[i]) continue;
     const Tensor m = rle_decode(*ann.dp_masks[i]);
-    DC_CHECK(m.numel() == kDensePoseMaskSize * kDensePoseMaskSize, "decode_dp_masks: annotation id ",
-             ann.id, ": dp_masks[", i, "] is not 256x256");
+    DC_CHECK(m.numel() == kDensePoseMaskSize * kDensePoseMaskSize,
+             "decode_dp_masks: annotation id ", ann.id, ": dp_masks[", i, "] is not 256x256");
     const uint8_t* p = m.data<uint8_t>();
     for (int64_t k = 0; k < m.numel(); ++k)
       if (p[k]) o[k] = static_cast<int64_t>(i) + 1;

@@ -14,11 +14,13 @@
 //                      − 0.5 to reach pixel-centre coordinates); its evaluation code uses
 //                      dp_x·w/255 + x — reproduce that one only where evaluation needs it.
 //   dp_I               chart index 1..24 (data/synth/body_template.h), dp_U, dp_V in [0, 1].
-//   dp_masks           14 COCO compressed RLE masks of 256×256 in the same box frame, one per coarse
+//   dp_masks           14 COCO compressed RLE masks of 256×256 in the same box frame, one per
+//   coarse
 //                      label 1..14 (torso, right hand, left hand, left foot, right foot, upper leg
-//                      right, upper leg left, lower leg right, lower leg left, upper arm left, upper
-//                      arm right, lower arm left, lower arm right, head); an absent part is [].
-//                      decode_dp_masks() writes label i where mask i is set, later masks on top.
+//                      right, upper leg left, lower leg right, lower leg left, upper arm left,
+//                      upper arm right, lower arm left, lower arm right, head); an absent part is
+//                      []. decode_dp_masks() writes label i where mask i is set, later masks on
+//                      top.
 //
 // Files are written compactly with keys in alphabetical order, integers as integers and floats in
 // the shortest form that reads back to the same double, so write(read(f)) == f byte for byte for
@@ -52,8 +54,8 @@ struct CocoImage {
 struct CocoCategory {
   int64_t id = 1;
   std::string name = "person", supercategory = "person";
-  std::vector<std::string> keypoints;              // the 17 COCO keypoint names
-  std::vector<std::array<int64_t, 2>> skeleton;    // 1-based keypoint pairs, as COCO
+  std::vector<std::string> keypoints;            // the 17 COCO keypoint names
+  std::vector<std::array<int64_t, 2>> skeleton;  // 1-based keypoint pairs, as COCO
   bool operator==(const CocoCategory& o) const {
     return id == o.id && name == o.name && supercategory == o.supercategory &&
            keypoints == o.keypoints && skeleton == o.skeleton;
@@ -77,7 +79,7 @@ struct DensePoseAnnotation {
   int64_t id = 0, image_id = 0, category_id = 1;
   int64_t iscrowd = 0;
   double area = 0;
-  std::array<double, 4> bbox{};  // x, y, w, h
+  std::array<double, 4> bbox{};   // x, y, w, h
   std::vector<double> keypoints;  // 51 values, or empty when the record has none
   int64_t num_keypoints = 0;
   CocoSegmentation segmentation;

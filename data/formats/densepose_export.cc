@@ -24,7 +24,8 @@ std::vector<int64_t> spread_points(const std::vector<int64_t>& pixels, int64_t w
     const double dx = pixels[i] % width - cx, dy = pixels[i] / width - cy;
     if (dx * dx + dy * dy < best_d) best_d = dx * dx + dy * dy, best = i;
   }
-  while (static_cast<int>(chosen.size()) < count && static_cast<size_t>(chosen.size()) < pixels.size()) {
+  while (static_cast<int>(chosen.size()) < count &&
+         static_cast<size_t>(chosen.size()) < pixels.size()) {
     chosen.push_back(pixels[best]);
     const double bx = pixels[best] % width, by = pixels[best] / width;
     size_t next = 0;
@@ -59,8 +60,8 @@ std::vector<DensePoseAnnotation> densepose_annotations_from_sample(
            ": 'uv' is ", uv.str(), ", expected 2×", H, "×", W);
   DC_CHECK(coarse.sizes() == part.sizes() && instance.sizes() == part.sizes(), where,
            ": 'coarse' and 'instance' must be ", H, "×", W);
-  DC_CHECK(keypoints.dim() == 2 && keypoints.size(0) == 17 * N && visible.numel() == 17 * N,
-           where, ": keypoints ", keypoints.str(), " and keypoints_visible ", visible.str(),
+  DC_CHECK(keypoints.dim() == 2 && keypoints.size(0) == 17 * N && visible.numel() == 17 * N, where,
+           ": keypoints ", keypoints.str(), " and keypoints_visible ", visible.str(),
            " do not hold 17 rows per box (", N, " boxes)");
   const int64_t* I = part.data<int64_t>();
   const int64_t* C = coarse.data<int64_t>();
@@ -125,8 +126,8 @@ std::vector<DensePoseAnnotation> densepose_annotations_from_sample(
     std::vector<std::vector<uint8_t>> masks(kDensePoseMasks, std::vector<uint8_t>(S * S, 0));
     std::vector<bool> any(kDensePoseMasks, false);
     for (int b = 0; b < S; ++b) {
-      const int64_t y = std::clamp<int64_t>(
-          static_cast<int64_t>(std::floor(y0 + (b + 0.5) * bh / S)), 0, H - 1);
+      const int64_t y =
+          std::clamp<int64_t>(static_cast<int64_t>(std::floor(y0 + (b + 0.5) * bh / S)), 0, H - 1);
       for (int a = 0; a < S; ++a) {
         const int64_t x = std::clamp<int64_t>(
             static_cast<int64_t>(std::floor(x0 + (a + 0.5) * bw / S)), 0, W - 1);

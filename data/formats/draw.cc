@@ -53,7 +53,8 @@ void Canvas::blit(const Tensor& image, int ox, int oy, double scale) {
   const Tensor im = image.contiguous();
   const int64_t H = im.size(1), W = im.size(2);
   const float* d = im.data<float>();
-  const int w = static_cast<int>(std::floor(W * scale)), h = static_cast<int>(std::floor(H * scale));
+  const int w = static_cast<int>(std::floor(W * scale)),
+            h = static_cast<int>(std::floor(H * scale));
   for (int y = 0; y < h; ++y) {
     const int64_t sy = std::min<int64_t>(H - 1, static_cast<int64_t>((y + 0.5) / scale));
     for (int x = 0; x < w; ++x) {

@@ -71,8 +71,8 @@ Sample read_300w_sample(const std::string& dir, const std::string& name) {
   }
   const int64_t* pl = part.data<int64_t>();
   for (int64_t i = 0; i < H * W; ++i) {
-    DC_CHECK(pl[i] >= 0 && pl[i] <= 8, h5, ": field 'part' at (x ", i % W, ", y ", i / W, ") = ",
-             pl[i], ", expected a face part 0..8");
+    DC_CHECK(pl[i] >= 0 && pl[i] <= 8, h5, ": field 'part' at (x ", i % W, ", y ", i / W,
+             ") = ", pl[i], ", expected a face part 0..8");
   }
   const uint8_t* v = visible.data<uint8_t>();
   for (int k = 0; k < 68; ++k)

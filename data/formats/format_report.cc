@@ -57,7 +57,8 @@ fs::path images_dir(const std::string& dir) {
 std::vector<std::string> fashion_splits(const std::string& dir) {
   std::vector<std::string> splits;
   for (const char* s : {"train", "test"})
-    if (fs::exists(fs::path(dir) / ("fasion-pairs-" + std::string(s) + ".csv"))) splits.push_back(s);
+    if (fs::exists(fs::path(dir) / ("fasion-pairs-" + std::string(s) + ".csv")))
+      splits.push_back(s);
   DC_CHECK(!splits.empty(), dir, ": no fasion-pairs-train.csv or fasion-pairs-test.csv");
   return splits;
 }
@@ -154,7 +155,8 @@ std::string check_format_dir(DataFormat format, const std::string& dir) {
     for (int64_t i = 0; i < a.size(); ++i) {
       root.add(S[i * 51 + 2]);
       scale.add(a.scale.data<double>()[i]);
-      for (int j = 0; j < 17; ++j) zind.add(static_cast<double>(a.zind.data<int64_t>()[i * 17 + j]));
+      for (int j = 0; j < 17; ++j)
+        zind.add(static_cast<double>(a.zind.data<int64_t>()[i * 17 + j]));
     }
     r << "records: " << a.size() << "\n";
     r << "images: " << images.size() << "\n";
@@ -262,7 +264,8 @@ int show_format_dir(DataFormat format, const std::string& dir, const std::string
         auto Y = [&](int j) { return oy + (p[2 * j + 1] + 0.5) * s - 0.5; };
         for (int j = 1; j < 17; ++j) {
           // Right limbs red, left limbs green, the trunk yellow.
-          const bool right = (j >= 1 && j <= 3) || j >= 14, left = (j >= 4 && j <= 6) || (j >= 11 && j <= 13);
+          const bool right = (j >= 1 && j <= 3) || j >= 14,
+                     left = (j >= 4 && j <= 6) || (j >= 11 && j <= 13);
           cv.line(X(kParents[j]), Y(kParents[j]), X(j), Y(j), right ? red : left ? green : yellow);
         }
         for (int j = 0; j < 17; ++j) cv.dot(X(j), Y(j), 2, yellow);
@@ -295,7 +298,8 @@ int show_format_dir(DataFormat format, const std::string& dir, const std::string
   const int n = static_cast<int>(tiles.size());
   const int cols = std::min(n, kColumns), rows = (n + kColumns - 1) / kColumns;
   Canvas cv(cols * (kTile + kGap) - kGap, rows * (kTile + kGap) - kGap, {0.15f, 0.15f, 0.15f});
-  for (int i = 0; i < n; ++i) tiles[i](cv, (i % kColumns) * (kTile + kGap), (i / kColumns) * (kTile + kGap));
+  for (int i = 0; i < n; ++i)
+    tiles[i](cv, (i % kColumns) * (kTile + kGap), (i / kColumns) * (kTile + kGap));
   write_png(out_png, cv.to_tensor());
   return n;
 }

@@ -47,8 +47,8 @@ void append_h36m_records(H36mAnnot* annot, const Sample& sample, const std::stri
   const Tensor j3 = field(sample, "joints3d", where).contiguous();
   const Tensor j2 = field(sample, "joints2d", where).contiguous();
   const int64_t n_new = boxes.size(0);
-  DC_CHECK(j3.dim() == 3 && j3.size(0) == n_new && j2.size(0) == 17 * n_new, where,
-           ": joints3d ", j3.str(), " / joints2d ", j2.str(), " do not match ", n_new, " boxes");
+  DC_CHECK(j3.dim() == 3 && j3.size(0) == n_new && j2.size(0) == 17 * n_new, where, ": joints3d ",
+           j3.str(), " / joints2d ", j2.str(), " do not match ", n_new, " boxes");
   const int64_t n_old = annot->size(), n = n_old + n_new;
   H36mAnnot out;
   auto grow = [&](const Tensor& old, const Shape& shape, DType dt) {

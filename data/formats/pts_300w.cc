@@ -20,10 +20,10 @@ std::string trim(const std::string& s) {
 }  // namespace
 
 std::string pts_to_string(const Tensor& points) {
-  DC_CHECK(points.defined() && points.dim() == 2 && points.size(1) == 2 &&
-               points.dtype() == DType::f32,
-           "write_pts: expected K×2 f32 points, got ",
-           points.defined() ? points.str() : std::string("an undefined tensor"));
+  DC_CHECK(
+      points.defined() && points.dim() == 2 && points.size(1) == 2 && points.dtype() == DType::f32,
+      "write_pts: expected K×2 f32 points, got ",
+      points.defined() ? points.str() : std::string("an undefined tensor"));
   const Tensor p = points.contiguous();
   const float* d = p.data<float>();
   std::string s = "version: 1\nn_points:  " + std::to_string(p.size(0)) + "\n{\n";

@@ -28,10 +28,14 @@ DataFormat parse_data_format(const std::string& name) {
 
 const char* data_format_name(DataFormat f) {
   switch (f) {
-    case DataFormat::kCocoDensePose: return "coco-densepose";
-    case DataFormat::k300W: return "300w";
-    case DataFormat::kH36m: return "h36m";
-    case DataFormat::kDeepFashion: return "deepfashion";
+    case DataFormat::kCocoDensePose:
+      return "coco-densepose";
+    case DataFormat::k300W:
+      return "300w";
+    case DataFormat::kH36m:
+      return "h36m";
+    case DataFormat::kDeepFashion:
+      return "deepfashion";
   }
   return "?";
 }
@@ -125,8 +129,8 @@ void export_synthetic(const SynthExportOptions& o,
       write_png((images / a).string(), s.at("image"));
       write_png((images / b).string(), s.at("target_image"));
       pairs.push_back({a, b});
-      rows.push_back(openpose_from_coco(a, s.at("keypoints"), s.at("keypoints_visible"), o.size,
-                                        o.size));
+      rows.push_back(
+          openpose_from_coco(a, s.at("keypoints"), s.at("keypoints_visible"), o.size, o.size));
       rows.push_back(openpose_from_coco(b, s.at("target_keypoints"),
                                         s.at("target_keypoints_visible"), o.size, o.size));
       report(i + 1);

@@ -96,7 +96,8 @@ TEST(CocoRle, MatchesPythonTranscriptionOfPycocotools) {
       const int cx = rng() % w, cy = rng() % h, r = 1 + rng() % 30;
       for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x)
-          m[y * w + x] = t % 3 == 0 ? (rng() % 2) : ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r);
+          m[y * w + x] =
+              t % 3 == 0 ? (rng() % 2) : ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r * r);
       std::string bits;
       for (uint8_t b : m) bits.push_back(b ? '1' : '0');
       masks << h << " " << w << " " << bits << "\n";
@@ -111,14 +112,16 @@ TEST(CocoRle, MatchesPythonTranscriptionOfPycocotools) {
   ASSERT_EQ(pclose(p), 0) << out;
   std::vector<std::string> theirs;
   size_t a = 0;
-  for (size_t b; (b = out.find('\n', a)) != std::string::npos; a = b + 1) theirs.push_back(out.substr(a, b - a));
+  for (size_t b; (b = out.find('\n', a)) != std::string::npos; a = b + 1)
+    theirs.push_back(out.substr(a, b - a));
   ASSERT_EQ(theirs.size(), ours.size());
   for (size_t i = 0; i < ours.size(); ++i) EXPECT_EQ(ours[i], theirs[i]) << "mask " << i;
 }
 
 TEST(CocoRle, Errors) {
-  expect_error([] { rle_counts_from_string("11~", "f.json: annotation id 3: field 'dp_masks'[2]"); },
-               {"f.json", "annotation id 3", "dp_masks", "'~'", "'0'..'o'"});
+  expect_error(
+      [] { rle_counts_from_string("11~", "f.json: annotation id 3: field 'dp_masks'[2]"); },
+      {"f.json", "annotation id 3", "dp_masks", "'~'", "'0'..'o'"});
   // 'P' continues the number, but the string ends.
   expect_error([] { rle_counts_from_string("1P", "x"); }, {"x", "ends inside a number"});
   // 0 − 8 < 0 cannot be a run length.

@@ -153,10 +153,13 @@ TEST(DensePoseCoco, ValidationNamesFileRecordAndField) {
   check("V", [](DensePoseAnnotation& a) { a.dp_V[0] = -0.5; }, {"'dp_V'[0]", "[0, 1]"});
   check("x", [](DensePoseAnnotation& a) { a.dp_x[0] = 300; }, {"'dp_x'[0] = 300", "[0, 256]"});
   check("len", [](DensePoseAnnotation& a) { a.dp_V.pop_back(); }, {"'dp_V'", "equal lengths"});
-  check("masks", [](DensePoseAnnotation& a) { a.dp_masks.pop_back(); }, {"'dp_masks'", "expected 14"});
-  check("msize", [](DensePoseAnnotation& a) {
-    a.dp_masks[0] = RleMask{128, 128, {128 * 128}};
-  }, {"'dp_masks'[0]", "256x256"});
+  check("masks", [](DensePoseAnnotation& a) { a.dp_masks.pop_back(); },
+        {"'dp_masks'", "expected 14"});
+  check("msize",
+        [](DensePoseAnnotation& a) {
+          a.dp_masks[0] = RleMask{128, 128, {128 * 128}};
+        },
+        {"'dp_masks'[0]", "256x256"});
   check("kp", [](DensePoseAnnotation& a) { a.keypoints.resize(50); }, {"'keypoints'", "51"});
   check("kpv", [](DensePoseAnnotation& a) { a.keypoints[2] = 3; }, {"'keypoints'[2]", "0, 1 or 2"});
   check("img", [](DensePoseAnnotation& a) { a.image_id = 99; }, {"'image_id' = 99", "no image"});
@@ -185,12 +188,14 @@ TEST(Pts300W, OneBasedConventionAndBitExactRoundTrip) {
   EXPECT_TRUE(same_bits(pts_from_string(text, "t.pts"), p));
   std::mt19937 rng(2);
   Tensor r = empty({68, 2}, DType::f32);
-  for (int i = 0; i < 136; ++i) r.data<float>()[i] = std::uniform_real_distribution<float>(-20, 900)(rng);
+  for (int i = 0; i < 136; ++i)
+    r.data<float>()[i] = std::uniform_real_distribution<float>(-20, 900)(rng);
   const Tensor back = pts_from_string(pts_to_string(r), "r.pts");
   EXPECT_TRUE(same_bits(back, r));
   EXPECT_EQ(pts_to_string(back), pts_to_string(r));
   // Real files: CRLF, three decimals, padding.
-  const Tensor real = pts_from_string("version: 1\r\nn_points:  2\r\n{\r\n446.000 91.000\r\n1 2\r\n}\r\n", "real.pts");
+  const Tensor real = pts_from_string(
+      "version: 1\r\nn_points:  2\r\n{\r\n446.000 91.000\r\n1 2\r\n}\r\n", "real.pts");
   EXPECT_EQ(real.data<float>()[0], 445.0f);
   EXPECT_EQ(real.data<float>()[3], 1.0f);
 }
@@ -224,8 +229,10 @@ TEST(Face300W, FolderRoundTrip) {
   // A corrupted U is named with its pixel.
   Tensor uv = face.at("uv").clone();
   uv.data<float>()[64 * 3 + 5] = 2;
-  write_tensor_file(dir + "/f0_uv.h5", {{"uv", uv}, {"part", face.at("part")},
-                                        {"mask", face.at("mask")}, {"visible", face.at("visible")}});
+  write_tensor_file(dir + "/f0_uv.h5", {{"uv", uv},
+                                        {"part", face.at("part")},
+                                        {"mask", face.at("mask")},
+                                        {"visible", face.at("visible")}});
   expect_error([&] { read_300w_sample(dir, "f0"); }, {"f0_uv.h5", "'uv' U at (x 5, y 3) = 2"});
   std::filesystem::remove(dir + "/f0.png");
   expect_error([&] { read_300w_sample(dir, "f0"); }, {"f0.pts", "no image"});
@@ -255,8 +262,13 @@ TEST(H36m, RoundTripAndBins) {
   write_h36m(dir, a);
   const H36mAnnot b = read_h36m(dir);
   EXPECT_EQ(b.images, a.images);
-  for (auto [x, y] : {std::pair{a.part, b.part}, {a.center, b.center}, {a.scale, b.scale},
-                      {a.zind, b.zind}, {a.S, b.S}, {a.f, b.f}, {a.c, b.c}})
+  for (auto [x, y] : {std::pair{a.part, b.part},
+                      {a.center, b.center},
+                      {a.scale, b.scale},
+                      {a.zind, b.zind},
+                      {a.S, b.S},
+                      {a.f, b.f},
+                      {a.c, b.c}})
     EXPECT_TRUE(same_bits(x, y));
   // Errors name the file, the record and the field.
   H36mAnnot bad = a;
@@ -283,9 +295,14 @@ TEST(DeepFashion, ListsRoundTripAndErrors) {
   EXPECT_TRUE(pose_annotation_from_string(ann, "k.csv")[0] == k);
   expect_error([] { pairs_csv_from_string("a,b\n", "p.csv"); }, {"p.csv", "line 1", "from,to"});
   expect_error([] { pairs_csv_from_string("from,to\nx,y,z\n", "p.csv"); }, {"p.csv", "line 2"});
-  expect_error([] { pairs_csv_from_string("from,to\nx,y\nx,y\n", "p.csv"); }, {"line 3", "duplicate"});
-  expect_error([] { pose_annotation_from_string("name:keypoints_y:keypoints_x\nq.png: [1, 2]: [1, 2]\n", "k.csv"); },
-               {"k.csv", "line 2", "q.png", "keypoints_y", "expected 18"});
+  expect_error([] { pairs_csv_from_string("from,to\nx,y\nx,y\n", "p.csv"); },
+               {"line 3", "duplicate"});
+  expect_error(
+      [] {
+        pose_annotation_from_string("name:keypoints_y:keypoints_x\nq.png: [1, 2]: [1, 2]\n",
+                                    "k.csv");
+      },
+      {"k.csv", "line 2", "q.png", "keypoints_y", "expected 18"});
   PoseKeypoints half = k;
   half.y[3] = 7;  // x stays -1
   const std::string one_missing = pose_annotation_to_string({half});
@@ -293,8 +310,9 @@ TEST(DeepFashion, ListsRoundTripAndErrors) {
                {"k.csv", "keypoint 3", "only one coordinate"});
   // COCO → OpenPose: the neck is the shoulders' midpoint, out-of-image points are missing.
   Tensor kp = empty({17, 2}, DType::f32), vis = empty({17}, DType::u8);
-  for (int i = 0; i < 17; ++i) kp.data<float>()[2 * i] = 10 * i, kp.data<float>()[2 * i + 1] = 5, vis.data<uint8_t>()[i] = 2;
-  vis.data<uint8_t>()[9] = 0;  // left wrist unlabelled
+  for (int i = 0; i < 17; ++i)
+    kp.data<float>()[2 * i] = 10 * i, kp.data<float>()[2 * i + 1] = 5, vis.data<uint8_t>()[i] = 2;
+  vis.data<uint8_t>()[9] = 0;      // left wrist unlabelled
   kp.data<float>()[2 * 16] = 300;  // right ankle outside a 256-wide image
   const PoseKeypoints o = openpose_from_coco("n", kp, vis, 256, 256);
   EXPECT_EQ(o.x[1], 55);  // (50 + 60) / 2
