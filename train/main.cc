@@ -12,7 +12,9 @@
 #include "train/cli_args.h"
 #include "train/cnn_demo.h"
 #include "train/config_command.h"
+#include "train/data_command.h"
 #include "train/forward_command.h"
+#include "train/synth_command.h"
 #include "train/train_command.h"
 
 namespace {
@@ -53,6 +55,18 @@ const std::vector<Command>& commands() {
        "                   [--warmup N] [--per-op] [--json]\n"
        "      time whole SGD training steps (forward, loss, backward, update) of a model",
        dc::bench::bench_command},
+      {"synth",
+       "synth --world face|body --format coco-densepose|300w|h36m|deepfashion --count N\n"
+       "      [--seed S] --out DIR [--size PX]\n"
+       "      render synthetic samples and write them in a real dataset format (face: 300w;\n"
+       "      body: coco-densepose, h36m, deepfashion); progress on stderr",
+       dc::cli::synth_command},
+      {"data",
+       "data check --format F DIR\n"
+       "      validate a dataset folder and print counts and statistics\n"
+       "  data show --format F DIR --out sheet.png [--max N]\n"
+       "      contact sheet of up to 16 samples with IUV colours, landmarks and skeletons",
+       dc::cli::data_command},
       {"train-cnn",
        "train-cnn [--iters N] [--seed S] [--threads N]\n"
        "      train a small CNN on generated 16x16 shape images; fails if test accuracy <= 90%",

@@ -62,9 +62,13 @@ std::string ProgressDisplay::status_line(int64_t done, double lr) const {
     parts += part;
   }
   char tail[96];
-  std::snprintf(tail, sizeof tail, "  loss %.4g", total_loss);
-  line += tail;
+  // Without losses (a data export) the loss and, with a NaN lr, the lr are left out.
+  if (!recent_.empty()) {
+    std::snprintf(tail, sizeof tail, "  loss %.4g", total_loss);
+    line += tail;
+  }
   if (recent_.size() > 1) line += " (" + parts.substr(1) + ")";
+  if (std::isnan(lr)) return line;
   std::snprintf(tail, sizeof tail, "  lr %.3g", lr);
   return line + tail;
 }

@@ -20,7 +20,8 @@ class ProgressDisplay {
   ProgressDisplay(std::ostream& out, bool interactive, int64_t start, int64_t total,
                   int64_t period);
 
-  // After iteration `done` (1-based count of completed iterations).
+  // After iteration `done` (1-based count of completed iterations). With no losses ever given the
+  // line shows no loss, and with lr = NaN no learning rate (for progress that is not training).
   void update(int64_t done, const std::map<std::string, double>& losses, double lr);
   // A line of its own (evaluation results, warnings) that does not garble the bar.
   void message(const std::string& line);
