@@ -33,6 +33,7 @@ DC_REGISTER_MODEL("resnet18", resnet(18, kNoDilation));
 DC_REGISTER_MODEL("resnet34", resnet(34, kNoDilation));
 DC_REGISTER_MODEL("resnet50", resnet(50, kNoDilation));
 DC_REGISTER_MODEL("resnet101", resnet(101, kNoDilation));
+DC_REGISTER_MODEL("resnet18_dilated8", resnet(18, kStride8));
 DC_REGISTER_MODEL("resnet50_dilated8", resnet(50, kStride8));
 DC_REGISTER_MODEL("resnet101_dilated8", resnet(101, kStride8));
 DC_REGISTER_MODEL("resnet50_dilated16", resnet(50, kStride16));

@@ -1,6 +1,7 @@
 // Models by name, so that configs can name a backbone: build_model("resnet50_dilated8", options).
 //
-// Registered here: resnet18, resnet34, resnet50, resnet101 (torchvision's), resnet50_dilated8,
+// Registered here: resnet18, resnet34, resnet50, resnet101 (torchvision's), resnet18_dilated8,
+// resnet50_dilated8,
 // resnet101_dilated8 (replace_stride_with_dilation {false, true, true}: output stride 8),
 // resnet50_dilated16, resnet101_dilated16 ({false, false, true}: output stride 16), vgg11, vgg13,
 // vgg16, vgg19, vgg19_bn, the ResNet+FPN backbones resnet18_fpn, resnet50_fpn (nets/fpn.h) and the

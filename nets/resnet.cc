@@ -55,13 +55,14 @@ BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride, ModuleP
   DC_CHECK(groups == 1 && base_width == 64,
            "BasicBlock: only supports groups=1 and base_width=64, got groups=", groups,
            " base_width=", base_width, " (as torchvision)");
-  DC_CHECK(dilation == 1, "BasicBlock: dilation ", dilation,
-           " > 1 not supported (as torchvision; use a Bottleneck ResNet such as resnet50 for "
-           "replace_stride_with_dilation)");
-  conv1 = register_module("conv1", conv3x3(inplanes, planes, stride, 1, 1, gen));
+  // torchvision refuses dilation here; DenseReg's small trunk (resnet18_dilated8) needs it, so
+  // both 3x3 convs take the block's dilation (the first block of a stage gets the previous one,
+  // as the Bottleneck's 3x3 does). dilation == 1 is torchvision's block exactly.
+  DC_CHECK(dilation >= 1, "BasicBlock: dilation must be >= 1, got ", dilation);
+  conv1 = register_module("conv1", conv3x3(inplanes, planes, stride, 1, dilation, gen));
   bn1 = register_module("bn1", make_norm(planes, frozen_bn));
   relu = register_module("relu", std::make_shared<ReLU>());
-  conv2 = register_module("conv2", conv3x3(planes, planes, 1, 1, 1, gen));
+  conv2 = register_module("conv2", conv3x3(planes, planes, 1, 1, dilation, gen));
   bn2 = register_module("bn2", make_norm(planes, frozen_bn));
   if (ds) downsample = register_module("downsample", ds);
 }

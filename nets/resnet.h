@@ -29,7 +29,8 @@ struct ResNetOptions {
   int64_t num_classes = 1000;
   // torchvision's option: replaces the stride 2 of layer2, layer3, layer4 by dilation. {false,
   // true, true} gives output stride 8, {false, false, true} 16 (the DeepLab dilated ResNet).
-  // Bottleneck networks only; BasicBlock refuses dilation, as torchvision.
+  // torchvision allows it for Bottleneck networks only; here a BasicBlock dilates both its 3x3
+  // convs (resnet18_dilated8, DenseReg's small trunk).
   std::array<bool, 3> replace_stride_with_dilation{false, false, false};
   // Initializes the last BN weight of each residual branch to 0 (each block starts as identity).
   bool zero_init_residual = false;

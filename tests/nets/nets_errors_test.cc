@@ -30,10 +30,7 @@ TEST(NetsErrorsTest, DuplicateRegistration) {
       {"resnet18", "already registered"});
 }
 
-TEST(NetsErrorsTest, BasicBlockRefusesDilation) {
-  ResNetOptions o;
-  o.replace_stride_with_dilation = {false, true, true};
-  expect_error([&] { make_resnet(18, o); }, {"BasicBlock", "dilation"});
+TEST(NetsErrorsTest, UnknownResNetDepth) {
   expect_error([] { make_resnet(42); }, {"make_resnet", "42", "18, 34, 50 or 101"});
 }
 

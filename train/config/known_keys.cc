@@ -104,6 +104,37 @@ void add_data_keys(ConfigSchema& s) {
             at_least(0));
 }
 
+void add_densereg_keys(ConfigSchema& s) {
+  s.add_int("densereg.num_bins", 10, "K: quantization bins of U and of V (1: plain regression)",
+            at_least(1));
+  s.add_string("densereg.mode", "qr",
+               "qr: bins + residuals; q: bins only (bin centres); r: residuals only (evaluated "
+               "with the ground-truth bins)",
+               one_of({"qr", "q", "r"}));
+  s.add_string("densereg.decode", "hard",
+               "qr estimate: hard (argmax bin + its residual) or soft (softmax mixture over bins)",
+               one_of({"hard", "soft"}));
+  s.add_double("densereg.residual_weight", 40.0,
+               "weight of each residual loss (the thesis: 40 for K=10, 70 for K=1)", at_least(0));
+  s.add_double("densereg.smooth_l1_beta", 1.0, "smooth L1 beta of the residual loss (0: L1)",
+               at_least(0));
+  s.add_int("densereg.trunk_stages", 4,
+            "ResNet trunk stages used: 4 (up to layer4, the thesis) or 3 (up to layer3: cheaper)",
+            in_range(3, 4));
+  s.add_bool("densereg.depth_head", false, "add the 1-channel relative-depth regressor");
+  s.add_double("densereg.depth_weight", 1.0, "weight of the depth L1 loss", at_least(0));
+  s.add_int("data.synth_faces.supersample", 2,
+            "synth_faces: RGB anti-aliasing sub-samples per pixel side (1 to 8)", in_range(1, 8));
+  s.add_doubles("data.synth_faces.scales", {0.5, 0.75, 1.0, 1.25, 1.5},
+                "synth_faces train split: random scale factors (then a crop to data.image_size)",
+                at_least(0.01));
+  s.add_bool("data.synth_faces.flip", true,
+             "synth_faces train split: random horizontal flips (parts, landmarks, U mirrored)");
+  s.add_int("data.synth_faces.test_seed", 1,
+            "synth_faces test split: seed of the held-out faces (the same for every run seed)",
+            at_least(0));
+}
+
 std::shared_ptr<const ConfigSchema> default_schema() {
   static const std::shared_ptr<const ConfigSchema> schema = [] {
     auto s = std::make_shared<ConfigSchema>();
@@ -111,6 +142,7 @@ std::shared_ptr<const ConfigSchema> default_schema() {
     add_solver_keys(*s);
     add_model_keys(*s);
     add_data_keys(*s);
+    add_densereg_keys(*s);
     return s;
   }();
   return schema;
