@@ -394,8 +394,12 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   shading.light.ambient = scene.ambient;
   shading.light.diffuse = scene.diffuse;
   shading.supersample = options.supersample;
+  shading.antialias = options.antialias;
   RasterOptions raster;
   raster.parallel = options.parallel;
+  // The head is one closed surface seen from outside, so a back face is never the nearest:
+  // culling them halves the triangles drawn and changes no pixel (checked on the tests' scenes).
+  raster.cull_back_faces = true;
   Render r = render(mesh, cam, shading, raster);
   watch.lap(&FaceRenderTimes::render);
 

@@ -82,8 +82,13 @@ class RasterPass {
   // Rasterizes `mesh` (camera-space vertices `camv`) seen by `camera`. Inputs must be validated
   // by the caller. With options.parallel, row bands are drawn on dc::parallel_for (the result does
   // not depend on the thread count).
+  //
+  // With `tiles` (a tiles_x × tiles_y grid, tiles of `tile` × `tile` samples, `tile` a multiple of
+  // 8), only the samples of tiles marked non-zero are rasterized: triangles whose bounding box
+  // meets no marked tile are dropped, and the buffers of unmarked tiles are left unspecified. A
+  // sample of a marked tile gets exactly the winner of the whole-image pass.
   void run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& camera,
-           const RasterOptions& options);
+           const RasterOptions& options, const std::vector<uint8_t>* tiles = nullptr, int tile = 0);
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -129,6 +134,8 @@ class RasterPass {
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);
+  void draw_tiles(int row0, int row1);
+  bool touches_tiles(int x0, int x1, int y0, int y1) const;
 
   int width_ = 0, height_ = 0, stride_ = 0;
   int64_t num_vertices_ = 0;
@@ -141,6 +148,9 @@ class RasterPass {
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
   std::vector<Planes> planes_;                      // per tri, valid where ready_
   std::vector<uint8_t> ready_;
+  // Tile mode of run() (null: the whole image).
+  const std::vector<uint8_t>* tiles_ = nullptr;
+  int tile_ = 0, tiles_x_ = 0, tiles_y_ = 0;
 };
 
 // Checks what rasterize() checks (a dc::Error names the field).
@@ -151,6 +161,7 @@ void validate_inputs(const Mesh& mesh, const Camera& camera, const RasterOptions
 struct Scratch {
   std::vector<Vec3> camv;
   RasterPass label, sub;
+  std::vector<uint8_t> edges, tiles;  // Antialias::kEdges: marked pixels and sub-pass tiles
 };
 Scratch& thread_scratch();
 

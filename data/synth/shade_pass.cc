@@ -99,9 +99,11 @@ struct RecCache {
   std::vector<uint8_t> ready;
 };
 
-RecCache& thread_recs() {
-  thread_local RecCache cache;
-  return cache;
+// Slot 0: the pass shaded by shade_pass() (or the sub-sample pass of shade_pass_edges()); slot 1:
+// the label pass of shade_pass_edges().
+RecCache& thread_recs(int slot) {
+  thread_local RecCache cache[2];
+  return cache[slot];
 }
 
 // Colours of four samples, one per lane.
@@ -363,27 +365,86 @@ class PassShader {
 
   // One row of pixels with 2×2 sub-samples: the four sub-samples of a pixel are one vector.
   void row_2x2(int y, float* rgb) {
+    for (int x = 0; x < W_; ++x) pixel_2x2(x, y, rgb + 3 * (static_cast<int64_t>(y) * W_ + x));
+  }
+
+  void pixel_2x2(int x, int y, float* out) {
     const int32_t* r0 = pass_.id_row(2 * y);
     const int32_t* r1 = pass_.id_row(2 * y + 1);
     const __m128 Y = _mm_add_ps(_mm_set1_ps(float(2 * y)), _mm_setr_ps(0, 0, 1, 1));
     const __m128 lane_x = _mm_setr_ps(0, 1, 0, 1);
-    for (int x = 0; x < W_; ++x) {
-      float* out = rgb + 3 * (static_cast<int64_t>(y) * W_ + x);
-      const float* bg = background(x, y);
-      alignas(16) int32_t ids[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
-      const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
-      const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
-      if (_mm_movemask_ps(hit) == 0) {  // no triangle touches the pixel: exactly its background
-        std::copy(bg, bg + 3, out);
-        continue;
-      }
-      const Quad q = shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(2 * x)), lane_x), Y);
-      out[0] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[0]), q.r, hit)) * 0.25f;
-      out[1] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[1]), q.g, hit)) * 0.25f;
-      out[2] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[2]), q.b, hit)) * 0.25f;
+    const float* bg = background(x, y);
+    alignas(16) int32_t ids[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
+    const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
+    const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
+    if (_mm_movemask_ps(hit) == 0) {  // no triangle touches the pixel: exactly its background
+      std::copy(bg, bg + 3, out);
+      return;
+    }
+    const Quad q = shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(2 * x)), lane_x), Y);
+    out[0] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[0]), q.r, hit)) * 0.25f;
+    out[1] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[1]), q.g, hit)) * 0.25f;
+    out[2] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[2]), q.b, hit)) * 0.25f;
+  }
+
+ public:
+  // The anti-aliased colour of pixel (x, y) from its S×S sub-samples (what rows() writes there).
+  void pixel(int x, int y, float* out) {
+    if (!affine_) {
+      pixel_generic(x, y, out);
+    } else if (S_ == 2) {
+      pixel_2x2(x, y, out);
+    } else {
+      pixel_groups(x, y, out);
     }
   }
 
+  // S = 1 only: the pixels of row y whose `skip` entry is 0, each shaded at its centre (four
+  // pixels per vector); pixels where no triangle covers the centre take the background.
+  void row_centres(int y, const uint8_t* skip, float* rgb) {
+    const int32_t* row = pass_.id_row(y);
+    const __m128 Y = _mm_set1_ps(float(y));
+    for (int x = 0; x < W_; x += 4) {
+      alignas(16) int32_t ids[4];
+      int todo = 0;
+      for (int l = 0; l < 4; ++l) {
+        const bool mine = x + l < W_ && !skip[x + l];
+        ids[l] = mine ? row[x + l] : -1;
+        todo |= mine << l;
+      }
+      if (todo == 0) continue;
+      float* out = rgb + 3 * (static_cast<int64_t>(y) * W_ + x);
+      if (!affine_) {
+        for (int l = 0; l < 4; ++l) {
+          if (todo >> l & 1) pixel_generic(x + l, y, out + 3 * l);
+        }
+        continue;
+      }
+      const bool any = ids[0] >= 0 || ids[1] >= 0 || ids[2] >= 0 || ids[3] >= 0;
+      alignas(16) float r[4], g[4], b[4];
+      if (any) {
+        const Quad q =
+            shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(x)), _mm_setr_ps(0, 1, 2, 3)), Y);
+        _mm_store_ps(r, q.r);
+        _mm_store_ps(g, q.g);
+        _mm_store_ps(b, q.b);
+      }
+      for (int l = 0; l < 4; ++l) {
+        if (!(todo >> l & 1)) continue;
+        float* o = out + 3 * l;
+        if (ids[l] < 0) {
+          const float* bg = background(x + l, y);
+          std::copy(bg, bg + 3, o);
+        } else {
+          o[0] = r[l];
+          o[1] = g[l];
+          o[2] = b[l];
+        }
+      }
+    }
+  }
+
+ private:
   // Any S: the S² sub-samples of a pixel in groups of four lanes.
   void pixel_groups(int x, int y, float* out) {
     const float* bg = background(x, y);
@@ -503,12 +564,97 @@ class PassShader {
 void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
                 bool parallel, std::vector<float>& rgb) {
   rgb.resize(static_cast<size_t>(width) * height * 3);
-  PassShader ps(shader, pass, S, width, thread_recs());
+  PassShader ps(shader, pass, S, width, thread_recs(0));
   if (parallel) {
     ps.prepare_all(true);  // then rows() only reads the records and planes
     parallel_for(0, height, 8, [&](int64_t r0, int64_t r1) { ps.rows(r0, r1, rgb.data()); });
   } else {
     ps.rows(0, height, rgb.data());
+  }
+}
+
+void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
+  const int W = label.width(), H = label.height();
+  const size_t N = static_cast<size_t>(W) * H;
+  // The corner vertex indices of each triangle's face, padded with a value no index takes (−1 on
+  // one side of a comparison, −2 on the other), so a pair test is three SSE compares.
+  const std::vector<raster::DrawTri>& tris = label.tris();
+  thread_local std::vector<__m128i> corners;
+  corners.resize(tris.size() + 1);
+  corners[0] = _mm_set1_epi32(-3);  // background: shares nothing, not even with itself
+  for (size_t t = 0; t < tris.size(); ++t) {
+    const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
+    corners[t + 1] = _mm_setr_epi32(fv[0], fv[1], fv[2], -1);
+  }
+  auto shared = [&](int32_t a, int32_t b) {
+    const __m128i va = corners[a + 1];
+    const __m128i vb = _mm_insert_epi32(corners[b + 1], -2, 3);
+    const __m128i eq = _mm_or_si128(
+        _mm_cmpeq_epi32(va, vb),
+        _mm_or_si128(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(3, 0, 2, 1))),
+                     _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(3, 1, 0, 2)))));
+    return !_mm_testz_si128(eq, eq);
+  };
+  // Discontinuous 4-neighbour pairs (right, down) mark both pixels ...
+  thread_local std::vector<uint8_t> marks;
+  marks.assign(N, 0);
+  for (int y = 0; y < H; ++y) {
+    const int32_t* row = label.id_row(y);
+    const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
+    uint8_t* m = marks.data() + static_cast<size_t>(y) * W;
+    for (int x = 0; x < W; ++x) {
+      const int32_t a = row[x];
+      if (x + 1 < W && row[x + 1] != a && (a < 0 || row[x + 1] < 0 || !shared(a, row[x + 1]))) {
+        m[x] = m[x + 1] = 1;
+      }
+      if (below && below[x] != a && (a < 0 || below[x] < 0 || !shared(a, below[x]))) {
+        m[x] = 1;
+        m[x + W] = 1;
+      }
+    }
+  }
+  // ... and then their 3×3 neighbourhoods (which also covers diagonal pairs).
+  edges.assign(N, 0);
+  thread_local std::vector<uint8_t> rows;
+  rows.assign(N, 0);
+  for (int y = 0; y < H; ++y) {  // horizontal dilation
+    const uint8_t* m = marks.data() + static_cast<size_t>(y) * W;
+    uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
+    for (int x = 0; x < W; ++x) {
+      r[x] = m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0);
+    }
+  }
+  for (int y = 0; y < H; ++y) {  // vertical dilation
+    uint8_t* e = edges.data() + static_cast<size_t>(y) * W;
+    const uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
+    const uint8_t* up = y > 0 ? r - W : r;
+    const uint8_t* down = y + 1 < H ? r + W : r;
+    for (int x = 0; x < W; ++x) e[x] = r[x] | up[x] | down[x];
+  }
+}
+
+void shade_pass_edges(const Shader& shader, raster::RasterPass& label, raster::RasterPass& sub,
+                      int S, const std::vector<uint8_t>& edges, bool parallel,
+                      std::vector<float>& rgb) {
+  const int W = label.width(), H = label.height();
+  rgb.resize(static_cast<size_t>(W) * H * 3);
+  PassShader centres(shader, label, 1, W, thread_recs(1));
+  PassShader subs(shader, sub, S, W, thread_recs(0));
+  auto rows = [&](int64_t y0, int64_t y1) {
+    for (int64_t y = y0; y < y1; ++y) {
+      const uint8_t* e = edges.data() + y * W;
+      centres.row_centres(static_cast<int>(y), e, rgb.data());
+      for (int x = 0; x < W; ++x) {
+        if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
+      }
+    }
+  };
+  if (parallel) {
+    centres.prepare_all(true);
+    subs.prepare_all(true);
+    parallel_for(0, H, 8, rows);
+  } else {
+    rows(0, H);
   }
 }
 
