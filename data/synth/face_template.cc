@@ -352,15 +352,62 @@ std::array<double, 2> face_template_uv(double x, double y) {
   return {u_of_theta(std::asin(sin_theta)), (t - kTopT) / (kChinT - kTopT)};
 }
 
-int face_part_at(float u, float v) {
-  DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
-           "), expected both in [0, 1]");
+namespace {
+
+// The part at (u, v) from the template geometry (the definition).
+int exact_part_at(float u, float v) {
   // Evaluate on the left side (u <= 0.5) and mirror the label, so the chart is symmetric.
   const bool right = u > 0.5f;
   const float ul = right ? 1.0f - u : u;
   const std::array<double, 2> xy = face_template_xy(ul, v);
   const int label = face_shapes::left_part(-xy[0], xy[1]);
   return right ? face_part_flip()[label] : label;
+}
+
+// Parts on a kCells × kCells grid of (U, V) cells: the label of a cell whose 4 × 4 block of
+// corners around it (its own and its 8 neighbours') all have that label, else kMixed (decided
+// per call by exact_part_at()). The parts are regions millimetres across, far larger than a
+// cell (0.3 mm of the face), so a uniform block means a uniform cell.
+constexpr int kCells = 512;
+constexpr uint8_t kMixed = 255;
+
+const std::vector<uint8_t>& part_cells() {
+  static const std::vector<uint8_t> cells = [] {
+    const int n = kCells + 1;
+    std::vector<uint8_t> corner(static_cast<size_t>(n) * n);
+    for (int j = 0; j < n; ++j) {
+      for (int i = 0; i < n; ++i) {
+        corner[static_cast<size_t>(j) * n + i] = static_cast<uint8_t>(
+            exact_part_at(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
+      }
+    }
+    std::vector<uint8_t> out(static_cast<size_t>(kCells) * kCells);
+    for (int j = 0; j < kCells; ++j) {
+      for (int i = 0; i < kCells; ++i) {
+        const uint8_t first = corner[static_cast<size_t>(j) * n + i];
+        bool uniform = true;
+        for (int b = std::max(0, j - 1); b <= std::min(n - 1, j + 2) && uniform; ++b) {
+          for (int a = std::max(0, i - 1); a <= std::min(n - 1, i + 2); ++a) {
+            uniform = uniform && corner[static_cast<size_t>(b) * n + a] == first;
+          }
+        }
+        out[static_cast<size_t>(j) * kCells + i] = uniform ? first : kMixed;
+      }
+    }
+    return out;
+  }();
+  return cells;
+}
+
+}  // namespace
+
+int face_part_at(float u, float v) {
+  DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
+           "), expected both in [0, 1]");
+  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
+  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
+  const uint8_t label = part_cells()[static_cast<size_t>(j) * kCells + i];
+  return label != kMixed ? label : exact_part_at(u, v);
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {

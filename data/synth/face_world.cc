@@ -420,13 +420,22 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   Render r = render(mesh, cam, shading, raster);
   watch.lap(&FaceRenderTimes::render);
 
-  // Labels from the label pass: the face chart only; part is a function of (U, V).
+  // Labels from the label pass: the face chart only; part is a function of (U, V). They are
+  // written straight into the sample's tensors (U and V planes, part, mask, depth).
   const Fragments& fr = r.fragments;
   const Attribute& uv_attr = mesh.vertex_attribute("uv");
   const std::vector<float>& is_face = mesh.face_attribute("face").data;
-  std::vector<float> uv(2 * N, 0.0f), depth(N, 0.0f);
-  std::vector<int64_t> part(N, 0);
-  std::vector<uint8_t> mask(N, 0);
+  Tensor uv_t = empty({2, S, S}, DType::f32), depth_t = empty({S, S}, DType::f32);
+  Tensor part_t = empty({S, S}, DType::i64), mask_t = empty({S, S}, DType::u8);
+  float* u_plane = uv_t.data<float>();
+  float* v_plane = u_plane + N;
+  float* depth = depth_t.data<float>();
+  int64_t* part = part_t.data<int64_t>();
+  uint8_t* mask = mask_t.data<uint8_t>();
+  std::fill(u_plane, u_plane + 2 * N, 0.0f);
+  std::fill(depth, depth + N, 0.0f);
+  std::fill(part, part + N, int64_t{0});
+  std::fill(mask, mask + N, uint8_t{0});
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = fr.face[p];
     if (f < 0 || is_face[f] == 0) continue;
@@ -434,8 +443,8 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
     interpolate_fragment(mesh, uv_attr, false, f, &fr.bary[3 * p], t);
     t[0] = std::min(1.0f, std::max(0.0f, t[0]));
     t[1] = std::min(1.0f, std::max(0.0f, t[1]));
-    uv[2 * p] = t[0];
-    uv[2 * p + 1] = t[1];
+    u_plane[p] = t[0];
+    v_plane[p] = t[1];
     part[p] = face_part_at(t[0], t[1]);
     mask[p] = 1;
     depth[p] = fr.depth[p];
@@ -465,7 +474,7 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
         if (g < 1) {
           mask[p] = 0;
           part[p] = 0;
-          uv[2 * p] = uv[2 * p + 1] = 0;
+          u_plane[p] = v_plane[p] = 0;
           depth[p] = 0;
         }
       }
@@ -500,13 +509,7 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   watch.lap(&FaceRenderTimes::post);
   Sample out;
   out["image"] = planar_tensor(r.rgb, S, S, 3);
-  out["uv"] = planar_tensor(uv, S, S, 2);
-  Tensor part_t = empty({S, S}, DType::i64);
-  std::copy(part.begin(), part.end(), part_t.data<int64_t>());
-  Tensor mask_t = empty({S, S}, DType::u8);
-  std::copy(mask.begin(), mask.end(), mask_t.data<uint8_t>());
-  Tensor depth_t = empty({S, S}, DType::f32);
-  std::copy(depth.begin(), depth.end(), depth_t.data<float>());
+  out["uv"] = uv_t;
   out["part"] = part_t;
   out["mask"] = mask_t;
   out["depth"] = depth_t;

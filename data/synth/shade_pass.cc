@@ -139,8 +139,11 @@ struct Lanes {
 
 class PassShader {
  public:
-  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache)
-      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache) {
+  // `planes_ready`: every triangle that wins a sample has its planes computed (a resolved label
+  // pass), and records are built from them.
+  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache,
+             bool planes_ready = false)
+      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache), planes_ready_(planes_ready) {
     affine_ = shader.normal.affine() && shader.albedo.affine();
     const size_t n = pass.tris().size();
     if (cache.recs.size() < n) cache.recs.resize(n);
@@ -237,7 +240,11 @@ class PassShader {
     // The planes re-based at the triangle's first sample, so that the float evaluation works
     // with small offsets.
     double c[3], gx[3], gy[3];
-    pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
+    if (planes_ready_) {
+      pass_.rebased_planes(t, dt.x0, dt.y0, c, gx, gy);
+    } else {
+      pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
+    }
     auto plane = [&](int off, double a0, double a1, double a2) {
       r.f[off] = static_cast<float>(a0 * c[0] + a1 * c[1] + a2 * c[2]);
       r.f[off + 1] = static_cast<float>(a0 * gx[0] + a1 * gx[1] + a2 * gx[2]);
@@ -551,6 +558,7 @@ class PassShader {
   raster::RasterPass& pass_;
   const int S_, W_;
   RecCache& cache_;
+  const bool planes_ready_;
   bool affine_ = true;
   Rec dummy_;
   const float* tex_ = nullptr;
@@ -638,7 +646,7 @@ void shade_pass_edges(const Shader& shader, raster::RasterPass& label, raster::R
                       std::vector<float>& rgb) {
   const int W = label.width(), H = label.height();
   rgb.resize(static_cast<size_t>(W) * H * 3);
-  PassShader centres(shader, label, 1, W, thread_recs(1));
+  PassShader centres(shader, label, 1, W, thread_recs(1), /*planes_ready=*/true);
   PassShader subs(shader, sub, S, W, thread_recs(0));
   auto rows = [&](int64_t y0, int64_t y1) {
     for (int64_t y = y0; y < y1; ++y) {

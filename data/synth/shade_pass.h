@@ -62,7 +62,8 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 // occlusion, a seam of duplicated vertices or triangles smaller than a pixel).
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges);
 
-// Antialias::kEdges: the RGB image of `label` (width × height) where pixels marked in `edges` are
+// Antialias::kEdges: the RGB image of `label` (width × height, resolved: the planes of every
+// winner computed) where pixels marked in `edges` are
 // the mean of their S×S sub-samples from `sub` (rasterized on supersampled(camera, S), at least
 // over the tiles holding marked pixels) exactly as shade_pass() computes them, and every other
 // pixel is one sample at its centre from `label` (its background where the centre is not covered).
