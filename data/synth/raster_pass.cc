@@ -414,8 +414,10 @@ void RasterPass::resolve(Fragments& out, bool parallel) {
       }
     }
   };
+  // Every plane up front: then planes() only reads (parallel), and serially one sweep over the
+  // triangles costs less than computing them on first use in pixel order.
+  prepare_all_planes(parallel);
   if (parallel) {
-    prepare_all_planes(true);  // then planes() only reads
     parallel_for(0, H, 8, rows);
   } else {
     rows(0, H);
