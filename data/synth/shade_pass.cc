@@ -168,7 +168,9 @@ class PassShader {
   // Also faster serially than building records on first use: one sequential sweep over the
   // triangles instead of cache misses in pixel order.
   void prepare_all(bool parallel) {
-    pass_.prepare_all_planes(parallel);  // the exact fragments (generic path, slivers)
+    // The exact fragments (generic path, slivers): serially the affine path computes the few it
+    // needs on demand.
+    if (parallel || !affine_) pass_.prepare_all_planes(parallel);
     if (!affine_) return;
     const int64_t n = static_cast<int64_t>(pass_.tris().size());
     auto range = [&](int64_t t0, int64_t t1) {
@@ -586,54 +588,101 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
   const int W = label.width(), H = label.height();
   const size_t N = static_cast<size_t>(W) * H;
-  // The corner vertex indices of each triangle's face, padded with a value no index takes (−1 on
-  // one side of a comparison, −2 on the other), so a pair test is three SSE compares.
+  // Per pixel, the three corner vertex indices of the face seen at its centre (planes v0, v1,
+  // v2; background: −3, which matches no vertex), so that a pair test is nine compares of
+  // eight pixels at a time.
   const std::vector<raster::DrawTri>& tris = label.tris();
-  thread_local std::vector<__m128i> corners;
-  corners.resize(tris.size() + 1);
-  corners[0] = _mm_set1_epi32(-3);  // background: shares nothing, not even with itself
+  thread_local std::vector<int32_t> corners, v0, v1, v2, marks;
+  corners.resize(3 * (tris.size() + 1));
+  corners[0] = corners[1] = corners[2] = -3;
   for (size_t t = 0; t < tris.size(); ++t) {
     const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
-    corners[t + 1] = _mm_setr_epi32(fv[0], fv[1], fv[2], -1);
+    std::copy(fv, fv + 3, &corners[3 * (t + 1)]);
   }
-  auto shared = [&](int32_t a, int32_t b) {
-    const __m128i va = corners[a + 1];
-    const __m128i vb = _mm_insert_epi32(corners[b + 1], -2, 3);
-    const __m128i eq = _mm_or_si128(
-        _mm_cmpeq_epi32(va, vb),
-        _mm_or_si128(_mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(3, 0, 2, 1))),
-                     _mm_cmpeq_epi32(va, _mm_shuffle_epi32(vb, _MM_SHUFFLE(3, 1, 0, 2)))));
-    return !_mm_testz_si128(eq, eq);
-  };
-  // Discontinuous 4-neighbour pairs (right, down) mark both pixels ...
-  thread_local std::vector<uint8_t> marks;
-  marks.assign(N, 0);
+  v0.resize(N);
+  v1.resize(N);
+  v2.resize(N);
   for (int y = 0; y < H; ++y) {
-    const int32_t* row = label.id_row(y);
-    const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
-    uint8_t* m = marks.data() + static_cast<size_t>(y) * W;
+    const int32_t* ids = label.id_row(y);
+    const size_t o = static_cast<size_t>(y) * W;
     for (int x = 0; x < W; ++x) {
-      const int32_t a = row[x];
-      if (x + 1 < W && row[x + 1] != a && (a < 0 || row[x + 1] < 0 || !shared(a, row[x + 1]))) {
-        m[x] = m[x + 1] = 1;
-      }
-      if (below && below[x] != a && (a < 0 || below[x] < 0 || !shared(a, below[x]))) {
-        m[x] = 1;
-        m[x + W] = 1;
-      }
+      const int32_t* c = &corners[3 * static_cast<size_t>(ids[x] + 1)];
+      v0[o + x] = c[0];
+      v1[o + x] = c[1];
+      v2[o + x] = c[2];
     }
   }
-  // ... and then their 3×3 neighbourhoods (which also covers diagonal pairs).
-  edges.assign(N, 0);
+  // Pixels p and q are continuous when they see the same triangle (or both background) or
+  // faces with a common vertex; a discontinuous 4-neighbour pair marks both (−1 in `marks`).
+  marks.assign(N, 0);
+  const int32_t* P0 = v0.data();
+  const int32_t* P1 = v1.data();
+  const int32_t* P2 = v2.data();
+  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb, size_t p, size_t q) {
+    auto ld = [](const int32_t* a) {
+      return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+    };
+    const __m256i a0 = ld(P0 + p), a1 = ld(P1 + p), a2 = ld(P2 + p);
+    __m256i same = _mm256_cmpeq_epi32(ld(ida), ld(idb));
+    for (const int32_t* plane : {P0, P1, P2}) {
+      const __m256i b = ld(plane + q);
+      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, b),
+                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, b),
+                                                                   _mm256_cmpeq_epi32(a2, b))));
+    }
+    return _mm256_xor_si256(same, _mm256_set1_epi32(-1));
+  };
+  auto discontinuous1 = [&](int32_t ida, int32_t idb, size_t p, size_t q) {
+    if (ida == idb) return false;
+    const int32_t a[3] = {P0[p], P1[p], P2[p]}, b[3] = {P0[q], P1[q], P2[q]};
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        if (a[i] == b[j]) return false;
+    return true;
+  };
+  auto mark8 = [&](size_t p, __m256i d) {
+    __m256i* m = reinterpret_cast<__m256i*>(&marks[p]);
+    _mm256_storeu_si256(m, _mm256_or_si256(_mm256_loadu_si256(m), d));
+  };
+  int32_t* M = marks.data();
+  for (int y = 0; y < H; ++y) {
+    const int32_t* ids = label.id_row(y);
+    const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
+    const size_t o = static_cast<size_t>(y) * W;
+    int x = 0;
+    for (; x + 8 < W; x += 8) {  // right neighbours x + 1 .. x + 8 exist
+      const __m256i d = discontinuous8(ids + x, ids + x + 1, o + x, o + x + 1);
+      if (!_mm256_testz_si256(d, d)) {
+        mark8(o + x, d);
+        mark8(o + x + 1, d);
+      }
+    }
+    for (; x + 1 < W; ++x) {
+      if (discontinuous1(ids[x], ids[x + 1], o + x, o + x + 1)) M[o + x] = M[o + x + 1] = -1;
+    }
+    if (below == nullptr) continue;
+    for (x = 0; x + 8 <= W; x += 8) {
+      const __m256i d = discontinuous8(ids + x, below + x, o + x, o + W + x);
+      if (!_mm256_testz_si256(d, d)) {
+        mark8(o + x, d);
+        mark8(o + W + x, d);
+      }
+    }
+    for (; x < W; ++x) {
+      if (discontinuous1(ids[x], below[x], o + x, o + W + x)) M[o + x] = M[o + W + x] = -1;
+    }
+  }
+  // Then their 3×3 neighbourhoods (which also covers diagonal pairs).
   thread_local std::vector<uint8_t> rows;
-  rows.assign(N, 0);
+  rows.resize(N);
   for (int y = 0; y < H; ++y) {  // horizontal dilation
-    const uint8_t* m = marks.data() + static_cast<size_t>(y) * W;
+    const int32_t* m = M + static_cast<size_t>(y) * W;
     uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
     for (int x = 0; x < W; ++x) {
-      r[x] = m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0);
+      r[x] = (m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0)) & 1;
     }
   }
+  edges.resize(N);
   for (int y = 0; y < H; ++y) {  // vertical dilation
     uint8_t* e = edges.data() + static_cast<size_t>(y) * W;
     const uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
