@@ -382,9 +382,10 @@ Sample body_scene_sample(const BodyRender& r) {
   int64_t* in = instance.data<int64_t>();
   uint8_t* ma = mask.data<uint8_t>();
   std::memcpy(depth.data<float>(), r.depth.data(), P * sizeof(float));
+  const std::array<int, kNumCharts + 1>& to_coarse = chart_to_coarse_table();
   for (int64_t p = 0; p < P; ++p) {
     pt[p] = r.part[p];
-    co[p] = chart_to_coarse_table()[r.part[p]];
+    co[p] = to_coarse[r.part[p]];
     ma[p] = r.part[p] > 0;
     in[p] = renumber[r.instance[p]];
     if (in[p] > 0) mk[(in[p] - 1) * P + p] = 1;
