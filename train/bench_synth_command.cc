@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/error.h"
 #include "core/philox.h"
 #include "data/synth/body_world.h"
 #include "data/synth/face_world.h"
@@ -33,11 +34,7 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-Antialias parse_antialias(const std::string& s) {
-  if (s == "edges") return Antialias::kEdges;
-  if (s == "full") return Antialias::kFull;
-  throw cli::UsageError("bench synth: --antialias '" + s + "', expected edges or full");
-}
+bool known_antialias(const std::string& s) { return s == "edges" || s == "full"; }
 
 // Times of one sample: total thread CPU, wall, and each stage (thread CPU), in seconds.
 struct SampleTimes {
@@ -128,7 +125,10 @@ SynthBenchResult bench_synth(const std::string& world, int count, int size, int 
   DC_CHECK(world == "face" || world == "body", "bench synth: world '", world,
            "', expected face or body");
   DC_CHECK(count >= 1, "bench synth: count = ", count, ", expected >= 1");
-  const Antialias aa = parse_antialias(antialias);
+  DC_CHECK(known_antialias(antialias), "bench synth: antialias '", antialias,
+           "', expected edges or full");
+  DC_CHECK(size >= 16 && size <= 4096, "bench synth: size = ", size, ", expected 16 to 4096");
+  const Antialias aa = antialias == "edges" ? Antialias::kEdges : Antialias::kFull;
   const bool face = world == "face";
   auto one = [&](uint64_t s) {
     return face ? time_face(size, s, supersample, aa) : time_body(size, s, supersample, aa);
@@ -171,7 +171,8 @@ int bench_synth_command(const std::vector<std::string>& args) {
       {"warmup", true, "untimed samples first (default 5)"},
       {"seed", true, "sample i uses Generator(seed + i) (default 1)"},
       {"supersample", true, "RGB sub-samples per pixel side, 1 to 8 (default 2)"},
-      {"antialias", true, "edges (the worlds' default) or full"},
+      {"antialias", true,
+       "edges or full (default: the world's own, edges for faces, full for bodies)"},
       {"json", false, "one JSON object per world instead of text"},
   };
   const cli::ParsedArgs a = cli::parse_args("bench synth", args, flags);
@@ -184,11 +185,15 @@ int bench_synth_command(const std::vector<std::string>& args) {
   const int warmup = static_cast<int>(a.get_int("warmup", 5, 0, 1 << 20));
   const uint64_t seed = static_cast<uint64_t>(a.get_int("seed", 1, 0, INT64_MAX));
   const int supersample = static_cast<int>(a.get_int("supersample", 2, 1, 8));
-  const std::string antialias = a.get("antialias", "edges");
-  parse_antialias(antialias);  // a usage error before any work
+  const std::string antialias = a.get("antialias", "");
+  if (!antialias.empty() && !known_antialias(antialias)) {
+    throw cli::UsageError("bench synth: --antialias '" + antialias + "', expected edges or full");
+  }
   for (const std::string w : {"face", "body"}) {
     if (world != "both" && world != w) continue;
-    const SynthBenchResult r = bench_synth(w, count, size, warmup, seed, supersample, antialias);
+    // Each world's own default unless --antialias says otherwise.
+    const std::string aa = !antialias.empty() ? antialias : w == "face" ? "edges" : "full";
+    const SynthBenchResult r = bench_synth(w, count, size, warmup, seed, supersample, aa);
     a.has("json") ? print_json(r) : print_text(r);
     std::fflush(stdout);
   }

@@ -39,10 +39,12 @@ namespace dc {
 struct FaceWorldOptions {
   int size = 256;       // S: images are S×S
   int supersample = 2;  // RGB anti-aliasing, S×S sub-samples per pixel (1 to 8)
-  Antialias antialias = Antialias::kEdges;  // which pixels are supersampled (shading.h)
-  double max_yaw = 75;                      // degrees, yaw uniform in [−max_yaw, max_yaw]
-  double max_pitch = 20;                    // degrees
-  double max_roll = 15;                     // degrees
+  // Which pixels are supersampled (shading.h): kEdges, only those near silhouettes, occlusions
+  // and seams (about 5 % of a face image), the rest one sample at the centre.
+  Antialias antialias = Antialias::kEdges;
+  double max_yaw = 75;                // degrees, yaw uniform in [−max_yaw, max_yaw]
+  double max_pitch = 20;              // degrees
+  double max_roll = 15;               // degrees
   double min_face = 0.45;             // face height (hairline to chin) as a fraction of S, smallest
   double max_face = 0.65;             // ... and largest
   double max_shift = 0.08;            // face centre offset from the image centre, fraction of S
