@@ -209,10 +209,13 @@ BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& opt
   std::vector<float> normals, uv(2 * V * n), atlas(2 * V * n);
   normals.reserve(3 * V * n);
   std::vector<int32_t> face_chart(F * n), face_person(F * n);
-  Texture texture;
+  // The atlases of all people, stacked; every texel is written below, and the buffer is reused
+  // per thread (it is not part of the result), so there is nothing to clear.
+  thread_local Texture texture;
   texture.width = 4 * T;
   texture.height = 6 * T * std::max(1, n);
-  texture.rgb.assign(static_cast<size_t>(texture.width) * texture.height * 3, 0.0f);
+  texture.rgb.resize(static_cast<size_t>(texture.width) * texture.height * 3);
+  if (n == 0) std::fill(texture.rgb.begin(), texture.rgb.end(), 0.0f);
 
   BodyRender out;
   out.width = W;

@@ -214,6 +214,10 @@ TEST(RenderFastPathsTest, EdgeAntialiasingSupersamplesExactlyTheMarkedPixels) {
       const Render full = render(mesh, cam, opt);
       opt.antialias = Antialias::kEdges;
       const Render edges = render(mesh, cam, opt);
+      // Row bands on the thread pool give the same image.
+      RasterOptions parallel;
+      parallel.parallel = true;
+      EXPECT_EQ(render(mesh, cam, opt, parallel).rgb, edges.rgb) << what;
       // The labels do not depend on the mode.
       EXPECT_EQ(edges.fragments.face, full.fragments.face) << what;
       EXPECT_EQ(edges.fragments.bary, full.fragments.bary) << what;
