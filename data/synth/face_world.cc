@@ -214,69 +214,52 @@ const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
   return points;
 }
 
-// Whether some triangle of `mesh` lies nearer than depth z at the exact pixel position (x, y):
-// the projected triangles are binned into 8-pixel cells and tested with screen-space
-// barycentrics and perspective-correct depth.
-class OcclusionTester {
- public:
-  OcclusionTester(const Mesh& mesh, const Camera& cam) : S_(cam.width), cells_((S_ + 7) / 8) {
-    const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
-    proj_.resize(V);
-    for (int64_t v = 0; v < V; ++v) proj_[v] = cam.project(mesh.vertex(v));
-    faces_ = &mesh.faces;
-    std::vector<std::array<int, 4>> boxes(F);
-    std::vector<int> count(cells_ * cells_ + 1, 0);
-    for (int64_t f = 0; f < F; ++f) {
-      const Projection& a = proj_[mesh.faces[3 * f]];
-      const Projection& b = proj_[mesh.faces[3 * f + 1]];
-      const Projection& c = proj_[mesh.faces[3 * f + 2]];
-      std::array<int, 4>& box = boxes[f];
-      box = {1, 0, 1, 0};                              // empty
-      if (!(a.z > 0 && b.z > 0 && c.z > 0)) continue;  // never for a face in front of the camera
-      const double x0 = std::min({a.x, b.x, c.x}), x1 = std::max({a.x, b.x, c.x});
-      const double y0 = std::min({a.y, b.y, c.y}), y1 = std::max({a.y, b.y, c.y});
-      if (x1 < -0.5 || y1 < -0.5 || x0 > S_ - 0.5 || y0 > S_ - 0.5) continue;
-      box = {cell(x0), cell(x1), cell(y0), cell(y1)};
-      for (int cy = box[2]; cy <= box[3]; ++cy)
-        for (int cx = box[0]; cx <= box[1]; ++cx) ++count[cy * cells_ + cx + 1];
-    }
-    for (size_t i = 1; i < count.size(); ++i) count[i] += count[i - 1];
-    start_ = count;
-    list_.resize(count.back());
-    for (int64_t f = 0; f < F; ++f) {
-      const std::array<int, 4>& box = boxes[f];
-      for (int cy = box[2]; cy <= box[3]; ++cy)
-        for (int cx = box[0]; cx <= box[1]; ++cx) list_[count[cy * cells_ + cx]++] = f;
+// For each query point (x, y, z) in pixels and camera depth, whether some triangle of `mesh` lies
+// nearer than z − tolerance at the exact position (x, y): screen-space barycentrics and
+// perspective-correct depth. The queries (the 68 landmarks) are binned into 8-pixel cells, and
+// each triangle is tested against the queries in the cells its bounding box meets.
+std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
+                                     const std::vector<std::array<double, 3>>& points,
+                                     double tolerance) {
+  const int S = cam.width, cells = (S + 7) / 8;
+  auto cell = [&](double v) {
+    return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
+  };
+  std::vector<std::vector<int>> in_cell(static_cast<size_t>(cells) * cells);
+  for (size_t k = 0; k < points.size(); ++k) {
+    in_cell[static_cast<size_t>(cell(points[k][1])) * cells + cell(points[k][0])].push_back(
+        static_cast<int>(k));
+  }
+  std::vector<uint8_t> occluded(points.size(), 0);
+  const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
+  std::vector<Projection> proj(V);
+  for (int64_t v = 0; v < V; ++v) proj[v] = cam.project(mesh.vertex(v));
+  for (int64_t f = 0; f < F; ++f) {
+    const int32_t* fv = &mesh.faces[3 * f];
+    const Projection &a = proj[fv[0]], &b = proj[fv[1]], &q = proj[fv[2]];
+    if (!(a.z > 0 && b.z > 0 && q.z > 0)) continue;  // never for a face in front of the camera
+    const double x0 = std::min({a.x, b.x, q.x}), x1 = std::max({a.x, b.x, q.x});
+    const double y0 = std::min({a.y, b.y, q.y}), y1 = std::max({a.y, b.y, q.y});
+    if (x1 < -0.5 || y1 < -0.5 || x0 > S - 0.5 || y0 > S - 0.5) continue;
+    const double area = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
+    if (area == 0) continue;
+    for (int cy = cell(y0); cy <= cell(y1); ++cy) {
+      for (int cx = cell(x0); cx <= cell(x1); ++cx) {
+        for (int k : in_cell[static_cast<size_t>(cy) * cells + cx]) {
+          if (occluded[k]) continue;
+          const double x = points[k][0], y = points[k][1], z = points[k][2];
+          const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
+          const double l1 = ((q.x - x) * (a.y - y) - (q.y - y) * (a.x - x)) / area;
+          const double l2 = 1 - l0 - l1;
+          if (l0 < 0 || l1 < 0 || l2 < 0) continue;
+          const double depth = 1.0 / (l0 / a.z + l1 / b.z + l2 / q.z);
+          if (depth < z - tolerance) occluded[k] = 1;
+        }
+      }
     }
   }
-
-  // Whether a triangle covers (x, y) nearer than z − tolerance.
-  bool occluded(double x, double y, double z, double tolerance) const {
-    const int c = cell(y) * cells_ + cell(x);
-    for (int i = start_[c]; i < start_[c + 1]; ++i) {
-      const int32_t* fv = &(*faces_)[3 * static_cast<int64_t>(list_[i])];
-      const Projection &a = proj_[fv[0]], &b = proj_[fv[1]], &q = proj_[fv[2]];
-      const double area = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
-      if (area == 0) continue;
-      const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
-      const double l1 = ((q.x - x) * (a.y - y) - (q.y - y) * (a.x - x)) / area;
-      const double l2 = 1 - l0 - l1;
-      if (l0 < 0 || l1 < 0 || l2 < 0) continue;
-      const double depth = 1.0 / (l0 / a.z + l1 / b.z + l2 / q.z);
-      if (depth < z - tolerance) return true;
-    }
-    return false;
-  }
-
- private:
-  int cell(double v) const {
-    return std::min(cells_ - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
-  }
-  int S_, cells_;
-  std::vector<Projection> proj_;
-  const std::vector<int32_t>* faces_ = nullptr;
-  std::vector<int> start_, list_;
-};
+  return occluded;
+}
 
 }  // namespace
 
@@ -487,19 +470,28 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   Tensor landmarks = empty({kFaceNumLandmarks, 2}, DType::f32);
   Tensor visible = empty({kFaceNumLandmarks}, DType::u8);
   {
-    const OcclusionTester tester(mesh, cam);
     float* lm = landmarks.data<float>();
     uint8_t* vis = visible.data<uint8_t>();
+    std::vector<Projection> proj(kFaceNumLandmarks);
+    std::vector<std::array<double, 3>> queries;
+    std::vector<int> query_of(kFaceNumLandmarks, -1);
     for (int k = 0; k < kFaceNumLandmarks; ++k) {
       const Projection pr = cam.project(surface_position(mesh, landmark_points()[k]));
+      proj[k] = pr;
       lm[2 * k] = static_cast<float>(pr.x);
       lm[2 * k + 1] = static_cast<float>(pr.y);
       const int px = static_cast<int>(std::lround(pr.x)), py = static_cast<int>(std::lround(pr.y));
       bool v = pr.z > 0 && px >= 0 && px < S && py >= 0 && py < S &&
                mask[static_cast<int64_t>(py) * S + px] == 1;
-      v = v && !tester.occluded(pr.x, pr.y, pr.z, 1e-4);
       for (const FaceOccluder& o : scene.occluders) v = v && OccluderEval{o}.g(pr.x, pr.y) >= 1;
-      vis[k] = v ? 1 : 0;
+      if (v) {  // still to test against the head's triangles
+        query_of[k] = static_cast<int>(queries.size());
+        queries.push_back({pr.x, pr.y, pr.z});
+      }
+    }
+    const std::vector<uint8_t> hidden = occluded_points(mesh, cam, queries, 1e-4);
+    for (int k = 0; k < kFaceNumLandmarks; ++k) {
+      vis[k] = query_of[k] >= 0 && !hidden[query_of[k]] ? 1 : 0;
     }
   }
   watch.lap(&FaceRenderTimes::landmarks);
