@@ -470,7 +470,8 @@ void RasterPass::draw_tiles(int row0, int row1) {
 }
 
 void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& cam,
-                     const RasterOptions& options, const std::vector<uint8_t>* tiles, int tile) {
+                     const RasterOptions& options, const std::vector<uint8_t>* tiles, int tile,
+                     const std::vector<int32_t>* faces) {
   const int W = cam.width, H = cam.height;
   tiles_ = tiles;
   tile_ = tile;
@@ -514,16 +515,20 @@ void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Came
 
   prims_.reserve(F);
   tris_.reserve(F);
+  kept_.clear();
   std::vector<ClipVertex> poly, tmp;
-  for (int64_t f = 0; f < F; ++f) {
+  const int64_t n_faces = faces ? static_cast<int64_t>(faces->size()) : F;
+  for (int64_t n = 0; n < n_faces; ++n) {
+    const int64_t f = faces ? (*faces)[n] : n;
     const int32_t* fv = &mesh.faces[3 * f];
     const unsigned oa = outcode_[fv[0]], ob = outcode_[fv[1]], oc = outcode_[fv[2]];
     if (oa & ob & oc) continue;  // all three corners outside one plane
     const Vec3 &a = camv[fv[0]], &b = camv[fv[1]], &c = camv[fv[2]];
-    if (options.cull_back_faces) {
+    if (options.cull_back_faces && faces == nullptr) {
       // Front faces have their outward normal towards the camera (at the origin).
       if (dot(cross(b - a, c - a), a) >= 0) continue;
     }
+    kept_.push_back(static_cast<int32_t>(f));
     const unsigned outside_some = oa | ob | oc;
     if (outside_some == 0) {
       add_prim(static_cast<int32_t>(f), fv[0], fv[1], fv[2]);

@@ -87,8 +87,15 @@ class RasterPass {
   // 8), only the samples of tiles marked non-zero are rasterized: triangles whose bounding box
   // meets no marked tile are dropped, and the buffers of unmarked tiles are left unspecified. A
   // sample of a marked tile gets exactly the winner of the whole-image pass.
+  //
+  // With `faces`, only those faces are considered and back-face culling is taken as already
+  // decided: pass kept_faces() of a pass of the same mesh and camera-space vertices whose camera
+  // has a guard band at least as wide (the label pass, for its supersampled pass).
   void run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& camera,
-           const RasterOptions& options, const std::vector<uint8_t>* tiles = nullptr, int tile = 0);
+           const RasterOptions& options, const std::vector<uint8_t>* tiles = nullptr, int tile = 0,
+           const std::vector<int32_t>* faces = nullptr);
+  // The faces the last run() did not reject (outside one clip plane, or culled), in order.
+  const std::vector<int32_t>& kept_faces() const { return kept_; }
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -159,6 +166,7 @@ class RasterPass {
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
   std::vector<Planes> planes_;                      // per tri, valid where ready_
   std::vector<uint8_t> ready_;
+  std::vector<int32_t> kept_;
   // Tile mode of run() (null: the whole image).
   const std::vector<uint8_t>* tiles_ = nullptr;
   int tile_ = 0, tiles_x_ = 0, tiles_y_ = 0;
