@@ -352,10 +352,7 @@ std::array<double, 2> face_template_uv(double x, double y) {
   return {u_of_theta(std::asin(sin_theta)), (t - kTopT) / (kChinT - kTopT)};
 }
 
-namespace {
-
-// The part at (u, v) from the template geometry (the definition).
-int exact_part_at(float u, float v) {
+int face_part_at_geometry(float u, float v) {
   // Evaluate on the left side (u <= 0.5) and mirror the label, so the chart is symmetric.
   const bool right = u > 0.5f;
   const float ul = right ? 1.0f - u : u;
@@ -364,9 +361,11 @@ int exact_part_at(float u, float v) {
   return right ? face_part_flip()[label] : label;
 }
 
+namespace {
+
 // Parts on a kCells × kCells grid of (U, V) cells: the label of a cell whose 4 × 4 block of
 // corners around it (its own and its 8 neighbours') all have that label, else kMixed (decided
-// per call by exact_part_at()). The parts are regions millimetres across, far larger than a
+// per call by face_part_at_geometry()). The parts are regions millimetres across, far larger than a
 // cell (0.3 mm of the face), so a uniform block means a uniform cell.
 constexpr int kCells = 512;
 constexpr uint8_t kMixed = 255;
@@ -378,7 +377,7 @@ const std::vector<uint8_t>& part_cells() {
     for (int j = 0; j < n; ++j) {
       for (int i = 0; i < n; ++i) {
         corner[static_cast<size_t>(j) * n + i] = static_cast<uint8_t>(
-            exact_part_at(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
+            face_part_at_geometry(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
       }
     }
     std::vector<uint8_t> out(static_cast<size_t>(kCells) * kCells);
@@ -407,7 +406,7 @@ int face_part_at(float u, float v) {
   const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
   const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
   const uint8_t label = part_cells()[static_cast<size_t>(j) * kCells + i];
-  return label != kMixed ? label : exact_part_at(u, v);
+  return label != kMixed ? label : face_part_at_geometry(u, v);
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {

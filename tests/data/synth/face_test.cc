@@ -132,6 +132,29 @@ TEST(FaceTemplate, PartsSitWhereTheFeaturesAre) {
   EXPECT_EQ(mismatches, 0);
 }
 
+// face_part_at() answers from a table where a cell is uniform: it must agree with the geometric
+// definition everywhere, in particular next to part boundaries and at the sharp corners of the
+// eyes and lips (a 1536² grid, 12 points per table cell, offset from the table's corners).
+TEST(FaceTemplate, PartTableAgreesWithTheGeometry) {
+  constexpr int n = 1536;
+  int mismatches = 0, boundary = 0;
+  std::vector<int> row(n + 1), prev(n + 1);
+  for (int j = 0; j <= n; ++j) {
+    for (int i = 0; i <= n; ++i) {
+      const float u = (i + 0.37f) / (n + 1), v = (j + 0.61f) / (n + 1);
+      const int fast = face_part_at(u, v), exact = face_part_at_geometry(u, v);
+      if (fast != exact && ++mismatches <= 5) {
+        ADD_FAILURE() << "(" << u << ", " << v << "): table " << fast << ", geometry " << exact;
+      }
+      row[i] = exact;
+      if (j > 0 && (row[i] != prev[i] || (i > 0 && row[i] != row[i - 1]))) ++boundary;
+    }
+    std::swap(row, prev);
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GT(boundary, 2000);  // the grid crosses the part boundaries many times
+}
+
 TEST(FaceTemplate, MeshIsModerateAndMirrorShapeMirrorsTheSurface) {
   Generator rng(5);
   FaceShape shape = FaceShape::sample(rng);
