@@ -7,6 +7,7 @@
 #include "core/thread_pool.h"
 #include "ops/bench/bench.h"
 #include "train/bench_loader_command.h"
+#include "train/bench_synth_command.h"
 #include "train/bench_train_step.h"
 #include "train/cli_args.h"
 
@@ -73,15 +74,18 @@ int bench_command(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "loader") {
     return bench_loader_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
+  if (!args.empty() && args[0] == "synth") {
+    return bench_synth_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (!args.empty() && args[0] == "train-step") {
     return bench_train_step_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (args.empty() || args[0] != "ops") {
-    throw cli::UsageError(args.empty()
-                              ? "bench: missing what to benchmark (usage: densecorr bench "
-                                "ops|loader|train-step [flags])"
-                              : "bench: unknown target '" + args[0] +
-                                    "' (usage: densecorr bench ops|loader|train-step [flags])");
+    throw cli::UsageError(
+        args.empty() ? "bench: missing what to benchmark (usage: densecorr bench "
+                       "ops|loader|synth|train-step [flags])"
+                     : "bench: unknown target '" + args[0] +
+                           "' (usage: densecorr bench ops|loader|synth|train-step [flags])");
   }
   const cli::ParsedArgs a = cli::parse_args(
       "bench ops", std::vector<std::string>(args.begin() + 1, args.end()), ops_flags());

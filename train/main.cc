@@ -51,6 +51,9 @@ const std::vector<Command>& commands() {
        "      time the registered op cases (median/min ms, GFLOP/s) and the measured FMA peak\n"
        "  bench loader [--workers N] [--batch B] [--batches K] [--prefetch P] [--json]\n"
        "      data-loader throughput (batches/s) on in-memory 3x128x128 images, crop and flip\n"
+       "  bench synth [--world face|body] [--count N] [--size S] [--supersample S]\n"
+       "              [--antialias edges|full] [--json]\n"
+       "      synthetic samples per second on one thread (thread CPU time), per stage\n"
        "  bench train-step --model NAME [--size S] [--batch B] [--threads N] [--iters N]\n"
        "                   [--warmup N] [--per-op] [--json]\n"
        "      time whole SGD training steps (forward, loss, backward, update) of a model",

@@ -737,15 +737,31 @@ PosedBody pose_body(const BodyGeometry& g, const BodyPose& pose, double ground_x
       out.translation[part] = posed_pivot - out.rotation[part] * pivot;
     }
   }
-  // Ground contact: the lowest vertex of the limbs' ends touches y = 0.
+  // Ground contact: the lowest vertex of the limbs' ends touches y = 0. Only heights are needed:
+  // per ring (vertices run ring by ring) the heights of its centre and of its two half-axes, then
+  // per vertex the precomputed cos φ and sin φ, as body_positions() places them.
   double lowest = 1e30;
   for (int part : {kLeftFoot, kRightFoot, kLeftLowerLeg, kRightLowerLeg, kLeftHand, kRightHand,
                    kLeftLowerArm, kRightLowerArm, kTorso}) {
     const PartSweep& sw = g.parts[part];
+    const Mat3& R = out.rotation[part];
+    auto height = [&](const Vec3& v) { return R(1, 0) * v.x + R(1, 1) * v.y + R(1, 2) * v.z; };
+    const double axis_y = height(sw.axis), front_y = height(sw.front);
+    const double lateral_y = height(sw.lateral);
+    const double lo_y = height(sw.lo) + out.translation[part].y;
+    double last_s = -1, centre_y = 0, across_y = 0, depth_y = 0;
     for (int32_t i = topology.part_begin[part]; i < topology.part_begin[part + 1]; ++i) {
-      const Vec3 p = out.rotation[part] * sweep_point(sw, topology.s[i], topology.phi[i]) +
-                     out.translation[part];
-      lowest = std::min(lowest, p.y);
+      const double s = topology.s[i];
+      if (s != last_s) {
+        double z, q, tau;
+        profile(sw, s, &z, &q, &tau);
+        centre_y = lo_y + z * axis_y + control(sw.offset, tau) * front_y;
+        across_y = -q * control(sw.half_width, tau) * lateral_y;
+        depth_y = q * control(sw.half_depth, tau) * front_y;
+        last_s = s;
+      }
+      lowest = std::min(lowest,
+                        centre_y + topology.cos_phi[i] * across_y + topology.sin_phi[i] * depth_y);
     }
   }
   for (Vec3& t : out.translation) t.y -= lowest;

@@ -84,10 +84,11 @@ BodyAppearance sample_body_appearance(Generator& gen) {
   return a;
 }
 
-std::array<float, 3> body_albedo(const BodyAppearance& a, int chart, double u, double v) {
-  DC_CHECK(chart >= 1 && chart <= kNumCharts, "body_albedo: chart ", chart,
-           " out of range (expected 1..24)");
-  const int part = chart_part(chart);
+namespace {
+
+// body_albedo() of chart `chart` of body part `part` (= chart_part(chart)), unchecked: the atlas
+// loop resolves the part once per chart.
+RGB part_albedo(const BodyAppearance& a, int part, int chart, double u, double v) {
   auto top = [&](double along, double across) {
     const int sv = static_cast<int>(std::floor(along * a.stripes));
     const int su = static_cast<int>(std::floor(across * a.stripes * 0.5));
@@ -135,6 +136,14 @@ std::array<float, 3> body_albedo(const BodyAppearance& a, int chart, double u, d
   }
 }
 
+}  // namespace
+
+std::array<float, 3> body_albedo(const BodyAppearance& a, int chart, double u, double v) {
+  DC_CHECK(chart >= 1 && chart <= kNumCharts, "body_albedo: chart ", chart,
+           " out of range (expected 1..24)");
+  return part_albedo(a, chart_part(chart), chart, u, v);
+}
+
 void body_atlas_into(const BodyAppearance& a, int tile, float* dst, int64_t row_stride) {
   DC_CHECK(tile >= 2, "body_atlas: tile size ", tile, " too small (expected >= 2)");
   const double inv = 1.0 / (tile - 1);
@@ -144,12 +153,13 @@ void body_atlas_into(const BodyAppearance& a, int tile, float* dst, int64_t row_
     const int src = a.mirrored ? chart_flip_table()[chart] : chart;
     const bool reverse = a.mirrored && flip_u(chart, 0.0) == 1.0;
     const int row0 = ((chart - 1) % 6) * tile, col0 = ((chart - 1) / 6) * tile;
+    const int part = chart_part(src);
     for (int r = 0; r < tile; ++r) {
       const double v = 1.0 - r * inv;
       float* row = dst + (row0 + r) * row_stride + 3 * col0;
       for (int q = 0; q < tile; ++q) {
         const int qs = reverse ? tile - 1 - q : q;
-        const RGB c = body_albedo(a, src, qs * inv, v);
+        const RGB c = part_albedo(a, part, src, qs * inv, v);
         // Fabric noise of ±4 %, a function of the source texel.
         const float n =
             0.96f + 0.08f * (hash3(a.seed, src * 65536 + r, qs) >> 8) * (1.0f / 16777216.0f);

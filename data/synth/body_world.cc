@@ -1,5 +1,7 @@
 #include "data/synth/body_world.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,24 @@ constexpr double kPi = 3.14159265358979323846;
 // How much nearer than a keypoint (beyond its depth slack) the surface seen at its pixel may be
 // before the keypoint counts as occluded (metres).
 constexpr double kVisibilityTolerance = 0.03;
+
+double thread_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+// Adds the thread CPU seconds since the last lap to a stage of `times` (when timing).
+struct Stopwatch {
+  BodyRenderTimes* times;
+  double last = times ? thread_seconds() : 0;
+  void lap(double BodyRenderTimes::*slot) {
+    if (!times) return;
+    const double now = thread_seconds();
+    times->*slot += now - last;
+    last = now;
+  }
+};
 
 // A wall above the horizon and a floor below it, with a few rectangles (doors, windows, boxes)
 // and a little noise.
@@ -169,7 +189,9 @@ BodyScene mirror_body_scene(const BodyScene& scene) {
   return m;
 }
 
-BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& options) {
+BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& options,
+                             BodyRenderTimes* times) {
+  Stopwatch watch{times};
   options.validate();
   scene.camera.validate();
   const int W = scene.camera.width, H = scene.camera.height;
@@ -187,10 +209,13 @@ BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& opt
   std::vector<float> normals, uv(2 * V * n), atlas(2 * V * n);
   normals.reserve(3 * V * n);
   std::vector<int32_t> face_chart(F * n), face_person(F * n);
-  Texture texture;
+  // The atlases of all people, stacked; every texel is written below, and the buffer is reused
+  // per thread (it is not part of the result), so there is nothing to clear.
+  thread_local Texture texture;
   texture.width = 4 * T;
   texture.height = 6 * T * std::max(1, n);
-  texture.rgb.assign(static_cast<size_t>(texture.width) * texture.height * 3, 0.0f);
+  texture.rgb.resize(static_cast<size_t>(texture.width) * texture.height * 3);
+  if (n == 0) std::fill(texture.rgb.begin(), texture.rgb.end(), 0.0f);
 
   BodyRender out;
   out.width = W;
@@ -214,9 +239,11 @@ BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& opt
       face_chart[F * k + f] = topo.face_chart[f];
       face_person[F * k + f] = k + 1;
     }
+    watch.lap(&BodyRenderTimes::mesh);
     body_atlas_into(person.appearance, T,
                     texture.rgb.data() + static_cast<size_t>(6 * T * k) * texture.width * 3,
                     3 * texture.width);
+    watch.lap(&BodyRenderTimes::texture);
     BodyRender::Person& po = out.people[k];
     for (int j = 0; j < kNumBodyJoints; ++j) {
       po.joints_camera[j] = scene.camera.to_camera(posed.joints[j]);
@@ -235,11 +262,14 @@ BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& opt
   shading.light = scene.light;
   shading.background_image = scene.background;
   shading.supersample = options.supersample;
+  shading.antialias = options.antialias;
   // Every part is a closed surface seen from outside, so back faces are never the nearest:
   // culling them halves the triangles drawn and changes no pixel.
   RasterOptions raster;
   raster.cull_back_faces = true;
+  watch.lap(&BodyRenderTimes::mesh);
   Render r = render(mesh, scene.camera, shading, raster);
+  watch.lap(&BodyRenderTimes::render);
   const Fragments& fr = r.fragments;
   out.rgb = std::move(r.rgb);
   out.uv = interpolate(mesh, fr, "uv");
@@ -291,6 +321,7 @@ BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& opt
       po.visible[i] = seen ? 2 : 1;
     }
   }
+  watch.lap(&BodyRenderTimes::labels);
   return out;
 }
 
@@ -354,9 +385,10 @@ Sample body_scene_sample(const BodyRender& r) {
   int64_t* in = instance.data<int64_t>();
   uint8_t* ma = mask.data<uint8_t>();
   std::memcpy(depth.data<float>(), r.depth.data(), P * sizeof(float));
+  const std::array<int, kNumCharts + 1>& to_coarse = chart_to_coarse_table();
   for (int64_t p = 0; p < P; ++p) {
     pt[p] = r.part[p];
-    co[p] = chart_to_coarse_table()[r.part[p]];
+    co[p] = to_coarse[r.part[p]];
     ma[p] = r.part[p] > 0;
     in[p] = renumber[r.instance[p]];
     if (in[p] > 0) mk[(in[p] - 1) * P + p] = 1;

@@ -54,6 +54,9 @@ struct BodyWorldOptions {
   int detail = 1;                                // template level of detail (body_topology)
   int texture_tile = 32;  // atlas tile size used for rendering (DensePose's is 200)
   int supersample = 2;    // RGB anti-aliasing (ShadingOptions::supersample)
+  // Which pixels are supersampled (shading.h). kFull: people are small, so most pixels are near
+  // an edge and kEdges would shade the image twice for little saving (measured slower).
+  Antialias antialias = Antialias::kFull;
 
   void validate() const;  // a dc::Error naming the field
 };
@@ -97,7 +100,17 @@ struct BodyRender {
   std::vector<Person> people;
 };
 
-BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& options = {});
+// Thread CPU seconds spent in each stage of render_body_scene(), added to by each call.
+struct BodyRenderTimes {
+  // mesh: posing, positions, normals, chart and atlas coordinates of every person; texture: the
+  // atlases; render: rasterization and shading (label pass + anti-aliased RGB); labels: U,V, part,
+  // instance, boxes and keypoint visibility.
+  double mesh = 0, texture = 0, render = 0, labels = 0;
+  double total() const { return mesh + texture + render + labels; }
+};
+
+BodyRender render_body_scene(const BodyScene& scene, const BodyWorldOptions& options = {},
+                             BodyRenderTimes* times = nullptr);
 
 // The Sample of a render (fields at the top of this file).
 Sample body_scene_sample(const BodyRender& render);

@@ -189,29 +189,68 @@ struct Displacement {
   double d = 0, dx = 0, dy = 0;
 };
 
-Displacement features(double x, double y, const FaceShape& s) {
+// The terms of features() that are fixed Gaussians scaled linearly by the shape, evaluated once
+// per template point: the identity and expression of a face are then a few multiply-adds per
+// vertex, plus the nose and nostril wings, whose shape moves their Gaussians.
+struct FeatureBasis {
+  double fixed = 0;                // d: eyeballs, brow ridges, cheekbones, dental arch, crease
+  double socket = 0;               // d: −0.011 (1 + eye_depth) × this
+  double brow[2] = {0, 0};         // dy: brow_raise × 0.008 × this (left, right)
+  double corner[2] = {0, 0};       // dy, dx: the mouth corner under a smile
+  double smile_cheek[2] = {0, 0};  // d: smile × 0.0035 × this
+  double lips = 0;                 // d: (1 + lip_thickness) × this
+  double chin = 0;                 // d: 0.007 (1 + chin) × this
+  double open_dy = 0, open_d = 0;  // mouth_open × these (subtracted)
+};
+
+FeatureBasis feature_basis(double x, double y) {
   using namespace face_shapes;
-  Displacement out;
-  double d = 0;
+  FeatureBasis b;
   for (int side = -1; side <= 1; side += 2) {
     const double sx = side;  // −1: left (image-left), +1: right
+    const int k = side < 0 ? 0 : 1;
+    b.socket += gauss2(x - sx * kEyeX, 0.017, y - 0.003, 0.012);
+    b.fixed += 0.0068 * gauss2(x - sx * kEyeX, 0.0105, y - kEyeY, 0.0062);
+    b.fixed += 0.0055 * gauss2(x - sx * 0.030, 0.022, y - 0.025, 0.009);
+    b.fixed += 0.0045 * gauss2(x - sx * 0.047, 0.014, y + 0.018, 0.014);
+    b.brow[k] = gauss2(x - sx * 0.032, 0.02, y - 0.03, 0.012);
+    b.corner[k] = gauss2(x - sx * kMouthHalfWidth, 0.01, y - kMouthY, 0.01);
+    b.smile_cheek[k] = gauss2(x - sx * 0.036, 0.013, y + 0.045, 0.012);
+  }
+  b.fixed += 0.009 * gauss2(x, 0.028, y - (kMouthY - 0.002), 0.02);
+  b.lips = 0.0045 * gauss2(x, 0.017, y - (kMouthY + 0.0045), 0.0042) +
+           0.005 * gauss2(x, 0.015, y - (kMouthY - 0.0065), 0.0045);
+  b.fixed -= 0.002 * gauss2(x, 0.02, y - kMouthY, 0.0018);
+  b.chin = gauss2(x, 0.017, y + 0.094, 0.011);
+  const double below = ramp(y, kMouthY + kMouthOpenTop, kMouthY - kMouthOpenBottom);
+  const double fade = ramp(y, -0.15, -0.105);
+  b.open_dy = 0.013 * below * fade * gauss(x, 0.045);
+  b.open_d = 0.010 * gauss(x, 0.013) *
+             gauss(y - (kMouthY + 0.5 * (kMouthOpenTop - kMouthOpenBottom)), 0.003);
+  return b;
+}
+
+// Displacement of the surface at template point (x, y) with basis `b` = feature_basis(x, y).
+// Features are Gaussians placed in the left-side coordinates and mirrored, so that the mirror
+// shape gives the mirror surface.
+Displacement features(const FeatureBasis& b, double x, double y, const FaceShape& s) {
+  using namespace face_shapes;
+  Displacement out;
+  double d = b.fixed - 0.011 * (1 + s.eye_depth) * b.socket;
+  const double nw = 1 + 0.3 * s.nose_width;
+  for (int side = -1; side <= 1; side += 2) {
+    const double sx = side;
+    const int k = side < 0 ? 0 : 1;
     const double brow = side < 0 ? s.brow_raise_left : s.brow_raise_right;
     const double smile = side < 0 ? s.smile_left : s.smile_right;
-    // Eye socket, eyeball, brow ridge, cheekbone.
-    d -= 0.011 * (1 + s.eye_depth) * gauss2(x - sx * kEyeX, 0.017, y - 0.003, 0.012);
-    d += 0.0068 * gauss2(x - sx * kEyeX, 0.0105, y - kEyeY, 0.0062);
-    d += 0.0055 * gauss2(x - sx * 0.030, 0.022, y - 0.025, 0.009);
-    d += 0.0045 * gauss2(x - sx * 0.047, 0.014, y + 0.018, 0.014);
-    // Nostril wings.
-    const double nw = 1 + 0.3 * s.nose_width;
+    // Nostril wings (their place follows the nose width).
     d += 0.0065 * gauss2(x - sx * 0.0125 * nw, 0.0055, y - (kNoseTipY - 0.005), 0.005);
     // Brow raise lifts the brow and the skin above the eye.
-    out.dy += brow * 0.008 * gauss2(x - sx * 0.032, 0.02, y - 0.03, 0.012);
+    out.dy += brow * 0.008 * b.brow[k];
     // Smile: the mouth corner moves up and out, the cheek bulges.
-    const double corner = gauss2(x - sx * kMouthHalfWidth, 0.01, y - kMouthY, 0.01);
-    out.dy += smile * 0.005 * corner;
-    out.dx += sx * smile * 0.003 * corner;
-    d += smile * 0.0035 * gauss2(x - sx * 0.036, 0.013, y + 0.045, 0.012);
+    out.dy += smile * 0.005 * b.corner[k];
+    out.dx += sx * smile * 0.003 * b.corner[k];
+    d += smile * 0.0035 * b.smile_cheek[k];
   }
   // Nose: a ridge from between the eyes to the tip, widening downwards, falling steeply under
   // the tip.
@@ -224,24 +263,32 @@ Displacement features(double x, double y, const FaceShape& s) {
     const double sigma = (0.0055 + 0.0055 * q) * (1 + 0.3 * s.nose_width);
     d += profile * gauss(x, sigma);
   }
-  // Mouth: the dental arch, the lips and the crease between them; the chin.
-  const double lips = 1 + s.lip_thickness;
-  d += 0.009 * gauss2(x, 0.028, y - (kMouthY - 0.002), 0.02);
-  d += 0.0045 * lips * gauss2(x, 0.017, y - (kMouthY + 0.0045), 0.0042);
-  d += 0.005 * lips * gauss2(x, 0.015, y - (kMouthY - 0.0065), 0.0045);
-  d -= 0.002 * gauss2(x, 0.02, y - kMouthY, 0.0018);
-  d += 0.007 * (1 + s.chin) * gauss2(x, 0.017, y + 0.094, 0.011);
-  // Mouth open: everything below the mouth line drops (the jaw), fading out into the neck; the
-  // stretched band between the lips is pushed back into the mouth.
-  {
-    const double below = ramp(y, kMouthY + kMouthOpenTop, kMouthY - kMouthOpenBottom);
-    const double fade = ramp(y, -0.15, -0.105);
-    out.dy -= s.mouth_open * 0.013 * below * fade * gauss(x, 0.045);
-    d -= s.mouth_open * 0.010 * gauss(x, 0.013) *
-         gauss(y - (kMouthY + 0.5 * (kMouthOpenTop - kMouthOpenBottom)), 0.003);
-  }
+  // Mouth: the lips, and the chin. Mouth open: everything below the mouth line drops (the jaw),
+  // fading out into the neck; the stretched band between the lips is pushed back into the mouth.
+  d += (1 + s.lip_thickness) * b.lips;
+  d += 0.007 * (1 + s.chin) * b.chin;
+  out.dy -= s.mouth_open * b.open_dy;
+  d -= s.mouth_open * b.open_d;
   out.d = d;
   return out;
+}
+
+// feature_basis() at every grid vertex that features move (the others are left zero).
+const std::vector<FeatureBasis>& vertex_basis() {
+  static const std::vector<FeatureBasis> basis = [] {
+    const Grid& g = grid();
+    const double front = 88.0 * kPi / 180;
+    std::vector<FeatureBasis> b(static_cast<size_t>(kRows) * kCols);
+    for (int r = 0; r < kRows; ++r) {
+      for (int c = 0; c < kCols; ++c) {
+        if (std::abs(g.theta[c]) >= front) continue;
+        b[static_cast<size_t>(r) * kCols + c] =
+            feature_basis(g.rings[r].A * g.sin_t[c], g.rings[r].y);
+      }
+    }
+    return b;
+  }();
+  return basis;
 }
 
 }  // namespace
@@ -305,15 +352,61 @@ std::array<double, 2> face_template_uv(double x, double y) {
   return {u_of_theta(std::asin(sin_theta)), (t - kTopT) / (kChinT - kTopT)};
 }
 
-int face_part_at(float u, float v) {
-  DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
-           "), expected both in [0, 1]");
+int face_part_at_geometry(float u, float v) {
   // Evaluate on the left side (u <= 0.5) and mirror the label, so the chart is symmetric.
   const bool right = u > 0.5f;
   const float ul = right ? 1.0f - u : u;
   const std::array<double, 2> xy = face_template_xy(ul, v);
   const int label = face_shapes::left_part(-xy[0], xy[1]);
   return right ? face_part_flip()[label] : label;
+}
+
+namespace {
+
+// Parts on a kCells × kCells grid of (U, V) cells: the label of a cell whose 4 × 4 block of
+// corners around it (its own and its 8 neighbours') all have that label, else kMixed (decided
+// per call by face_part_at_geometry()). The parts are regions millimetres across, far larger than a
+// cell (0.3 mm of the face), so a uniform block means a uniform cell.
+constexpr int kCells = 512;
+constexpr uint8_t kMixed = 255;
+
+const std::vector<uint8_t>& part_cells() {
+  static const std::vector<uint8_t> cells = [] {
+    const int n = kCells + 1;
+    std::vector<uint8_t> corner(static_cast<size_t>(n) * n);
+    for (int j = 0; j < n; ++j) {
+      for (int i = 0; i < n; ++i) {
+        corner[static_cast<size_t>(j) * n + i] = static_cast<uint8_t>(
+            face_part_at_geometry(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
+      }
+    }
+    std::vector<uint8_t> out(static_cast<size_t>(kCells) * kCells);
+    for (int j = 0; j < kCells; ++j) {
+      for (int i = 0; i < kCells; ++i) {
+        const uint8_t first = corner[static_cast<size_t>(j) * n + i];
+        bool uniform = true;
+        for (int b = std::max(0, j - 1); b <= std::min(n - 1, j + 2) && uniform; ++b) {
+          for (int a = std::max(0, i - 1); a <= std::min(n - 1, i + 2); ++a) {
+            uniform = uniform && corner[static_cast<size_t>(b) * n + a] == first;
+          }
+        }
+        out[static_cast<size_t>(j) * kCells + i] = uniform ? first : kMixed;
+      }
+    }
+    return out;
+  }();
+  return cells;
+}
+
+}  // namespace
+
+int face_part_at(float u, float v) {
+  DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
+           "), expected both in [0, 1]");
+  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
+  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
+  const uint8_t label = part_cells()[static_cast<size_t>(j) * kCells + i];
+  return label != kMixed ? label : face_part_at_geometry(u, v);
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {
@@ -453,6 +546,7 @@ FaceShape FaceShape::sample(Generator& rng) {
 
 Mesh face_mesh(const FaceShape& shape) {
   const Grid& g = grid();
+  const std::vector<FeatureBasis>& basis = vertex_basis();
   Mesh m;
   m.positions.resize(3 * static_cast<size_t>(kRows) * kCols);
   const double front = 88.0 * kPi / 180, full = 60.0 * kPi / 180;
@@ -467,7 +561,8 @@ Mesh face_mesh(const FaceShape& shape) {
       const double weight = ramp(std::abs(g.theta[c]), front, full);
       if (weight > 0 && A > 0 && ring.C > 0) {
         // Features are laid out in the undeformed frontal coordinates, so they follow (U, V).
-        const Displacement disp = features(ring.A * st, ring.y, shape);
+        const Displacement disp =
+            features(basis[static_cast<size_t>(r) * kCols + c], ring.A * st, ring.y, shape);
         const double nx = st / A, nz = ct / ring.C, len = std::sqrt(nx * nx + nz * nz);
         x += weight * (disp.d * nx / len + disp.dx);
         z += weight * disp.d * nz / len;

@@ -105,22 +105,32 @@ float hash01(uint64_t seed, uint64_t index) {
   return (z >> 40) * (1.0f / 16777216.0f);
 }
 
-// Value noise on a cells_x × cells_y lattice, bilinear, at texel (i, j).
+// Value noise on a cells_x × cells_y lattice, bilinear with smoothstep weights, at texel (i, j).
+// The lattice cell and weight of each texel column and row are tabulated once per texture.
 struct ValueNoise {
   int cx, cy;
   std::vector<float> lattice;
+  int col0[kW], row0[kH];
+  float col_w[kW], row_w[kH];
   ValueNoise(uint64_t seed, int cells_x, int cells_y) : cx(cells_x), cy(cells_y) {
     lattice.resize(static_cast<size_t>(cx + 1) * (cy + 1));
     for (size_t k = 0; k < lattice.size(); ++k) lattice[k] = hash01(seed, k);
+    for (int i = 0; i < kW; ++i) {
+      const float x = (i + 0.5f) * cx / kW;
+      col0[i] = std::min(static_cast<int>(x), cx - 1);
+      const float f = x - col0[i];
+      col_w[i] = f * f * (3 - 2 * f);
+    }
+    for (int j = 0; j < kH; ++j) {
+      const float y = (j + 0.5f) * cy / kH;
+      row0[j] = std::min(static_cast<int>(y), cy - 1);
+      const float f = y - row0[j];
+      row_w[j] = f * f * (3 - 2 * f);
+    }
   }
   float at(int i, int j) const {
-    const float x = (i + 0.5f) * cx / kW, y = (j + 0.5f) * cy / kH;
-    const int x0 = std::min(static_cast<int>(x), cx - 1),
-              y0 = std::min(static_cast<int>(y), cy - 1);
-    float fx = x - x0, fy = y - y0;
-    fx = fx * fx * (3 - 2 * fx);
-    fy = fy * fy * (3 - 2 * fy);
-    const float* r0 = &lattice[static_cast<size_t>(y0) * (cx + 1) + x0];
+    const float fx = col_w[i], fy = row_w[j];
+    const float* r0 = &lattice[static_cast<size_t>(row0[j]) * (cx + 1) + col0[i]];
     const float* r1 = r0 + (cx + 1);
     const float top = r0[0] + fx * (r0[1] - r0[0]), bottom = r1[0] + fx * (r1[1] - r1[0]);
     return top + fy * (bottom - top);

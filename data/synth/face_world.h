@@ -32,12 +32,16 @@
 #include "data/synth/face_template.h"
 #include "data/synth/face_texture.h"
 #include "data/synth/rasterizer.h"
+#include "data/synth/shading.h"
 
 namespace dc {
 
 struct FaceWorldOptions {
-  int size = 256;                     // S: images are S×S
-  int supersample = 2;                // RGB anti-aliasing, S×S sub-samples per pixel (1 to 8)
+  int size = 256;       // S: images are S×S
+  int supersample = 2;  // RGB anti-aliasing, S×S sub-samples per pixel (1 to 8)
+  // Which pixels are supersampled (shading.h): kEdges, only those near silhouettes, occlusions
+  // and seams (about 5 % of a face image), the rest one sample at the centre.
+  Antialias antialias = Antialias::kEdges;
   double max_yaw = 75;                // degrees, yaw uniform in [−max_yaw, max_yaw]
   double max_pitch = 20;              // degrees
   double max_roll = 15;               // degrees

@@ -145,11 +145,13 @@ inline float row_depth(const DrawTri& t, int y) {
 // (`ed` at sample (xa, y0), xa = x0 rounded down to a multiple of 8). Vectors sit on aligned
 // blocks of 8 samples, so a load that follows the store of a neighbouring triangle to the same
 // block is forwarded from it instead of stalling on a partial overlap.
-void draw_avx2(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int stride,
-               float* inv_depth, int32_t* ids) {
+// Only columns [bx0, bx1] (inside the bounding box) are drawn; depth is always evaluated from the
+// triangle's own origin (x0, y0), so a clipped draw writes bit-identical values.
+void draw_avx2(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, const Edges& ed,
+               int stride, float* inv_depth, int32_t* ids) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i minus_one = _mm256_set1_epi32(-1);
-  const int xa = t.x0 & ~7;
+  const int xa = bx0 & ~7;
   __m256i e_row[3], step8[3], step_y[3];
   for (int k = 0; k < 3; ++k) {
     // Lanes outside the bounding box may wrap around; they are masked out, and inside it the
@@ -162,18 +164,19 @@ void draw_avx2(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int
   }
   const __m256 zgx = _mm256_set1_ps(t.zgx);
   const __m256i qv = _mm256_set1_epi32(q);
-  // Lanes of the bounding box: x0 − xa <= lane + (x − xa) <= x1 − xa.
-  const __m256i lo = _mm256_set1_epi32(t.x0 - xa - 1);
+  // Lanes of the box: bx0 − xa <= lane + (x − xa) <= bx1 − xa.
+  const __m256i lo = _mm256_set1_epi32(bx0 - xa - 1);
+  const __m256i hi = _mm256_set1_epi32(bx1 - xa + 1);
   for (int y = y0; y <= y1; ++y) {
     const __m256 zr = _mm256_set1_ps(row_depth(t, y));
     float* zrow = inv_depth + static_cast<int64_t>(y) * stride;
     int32_t* irow = ids + static_cast<int64_t>(y) * stride;
     __m256i e0 = e_row[0], e1 = e_row[1], e2 = e_row[2];
-    for (int x = xa; x <= t.x1; x += 8) {
+    for (int x = xa; x <= bx1; x += 8) {
       const __m256i in = _mm256_or_si256(e0, _mm256_or_si256(e1, e2));
       const __m256i pos = _mm256_add_epi32(lane, _mm256_set1_epi32(x - xa));
-      const __m256i box = _mm256_and_si256(
-          _mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(_mm256_set1_epi32(t.x1 - xa + 1), pos));
+      const __m256i box =
+          _mm256_and_si256(_mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(hi, pos));
       const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(in, minus_one), box);
       if (!_mm256_testz_si256(m, m)) {
         const __m256 xs = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(x - t.x0), lane));
@@ -196,15 +199,15 @@ void draw_avx2(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int
 }
 
 // The same with int64 edge functions, one sample at a time (large triangles).
-void draw_scalar(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, int stride,
-                 float* inv_depth, int32_t* ids) {
+void draw_scalar(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, const Edges& ed,
+                 int stride, float* inv_depth, int32_t* ids) {
   int64_t e_row[3] = {ed.e[0], ed.e[1], ed.e[2]};
   for (int y = y0; y <= y1; ++y) {
     const float zr = row_depth(t, y);
     float* zrow = inv_depth + static_cast<int64_t>(y) * stride;
     int32_t* irow = ids + static_cast<int64_t>(y) * stride;
     int64_t e0 = e_row[0], e1 = e_row[1], e2 = e_row[2];
-    for (int x = t.x0; x <= t.x1; ++x) {
+    for (int x = bx0; x <= bx1; ++x) {
       if ((e0 | e1 | e2) >= 0) {
         const float z = std::fma(t.zgx, static_cast<float>(x - t.x0), zr);
         if (z > zrow[x]) {
@@ -217,6 +220,20 @@ void draw_scalar(const DrawTri& t, int32_t q, int y0, int y1, const Edges& ed, i
       e2 += ed.step_x[2];
     }
     for (int k = 0; k < 3; ++k) e_row[k] += ed.step_y[k];
+  }
+}
+
+// Draws triangle q over columns [bx0, bx1] and rows [y0, y1] of its bounding box: the vector loop
+// (from the aligned block holding bx0) when the edge functions fit in int32 over the box, else
+// the int64 loop. Both give the same coverage and 1/Z.
+void draw_box(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, int stride,
+              float* zbuf, int32_t* ids) {
+  const int xa = bx0 & ~7;
+  const Edges ed(t, xa, y0);
+  if (ed.fit_int32(bx0 - xa, bx1 - bx0 + 1, y1 - y0 + 1)) {
+    draw_avx2(t, q, bx0, bx1, y0, y1, ed, stride, zbuf, ids);
+  } else {
+    draw_scalar(t, q, bx0, bx1, y0, y1, Edges(t, bx0, y0), stride, zbuf, ids);
   }
 }
 
@@ -264,6 +281,7 @@ void RasterPass::add_prim(int32_t face, int32_t a, int32_t b, int32_t c) {
   t.y0 = static_cast<int32_t>(std::max<int64_t>(0, ceil_div(minY, kSub)));
   t.y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, floor_div(maxY, kSub)));
   if (t.x0 > t.x1 || t.y0 > t.y1) return;
+  if (tiles_ != nullptr && !touches_tiles(t.x0, t.x1, t.y0, t.y1)) return;
   // The 1/Z plane for the depth test: Σ_k λ_k / Z_k, with λ_k the edge function of the opposite
   // edge over the area.
   double px[3], py[3];
@@ -396,8 +414,10 @@ void RasterPass::resolve(Fragments& out, bool parallel) {
       }
     }
   };
+  // Every plane up front: then planes() only reads (parallel), and serially one sweep over the
+  // triangles costs less than computing them on first use in pixel order.
+  prepare_all_planes(parallel);
   if (parallel) {
-    prepare_all_planes(true);  // then planes() only reads
     parallel_for(0, H, 8, rows);
   } else {
     rows(0, H);
@@ -411,21 +431,58 @@ void RasterPass::draw_rows(int row0, int row1) {
     const DrawTri& t = tris_[q];
     const int y0 = std::max<int>(t.y0, row0), y1 = std::min<int>(t.y1, row1 - 1);
     if (y0 > y1) continue;
-    // The vector loop starts at the aligned block holding x0; the int32 range is checked over
-    // the bounding box only (outside it, lanes are masked).
-    const int xa = t.x0 & ~7;
-    const Edges ed(t, xa, y0);
-    if (ed.fit_int32(t.x0 - xa, t.x1 - t.x0 + 1, y1 - y0 + 1)) {
-      draw_avx2(t, static_cast<int32_t>(q), y0, y1, ed, stride_, zbuf, ids);
-    } else {
-      draw_scalar(t, static_cast<int32_t>(q), y0, y1, Edges(t, t.x0, y0), stride_, zbuf, ids);
+    draw_box(t, static_cast<int32_t>(q), t.x0, t.x1, y0, y1, stride_, zbuf, ids);
+  }
+}
+
+bool RasterPass::touches_tiles(int x0, int x1, int y0, int y1) const {
+  const uint8_t* tiles = tiles_->data();
+  for (int ty = y0 / tile_; ty <= y1 / tile_; ++ty) {
+    for (int tx = x0 / tile_; tx <= x1 / tile_; ++tx) {
+      if (tiles[ty * tiles_x_ + tx]) return true;
+    }
+  }
+  return false;
+}
+
+void RasterPass::draw_tiles(int row0, int row1) {
+  float* zbuf = inv_depth_.data();
+  int32_t* ids = ids_.data();
+  const uint8_t* tiles = tiles_->data();
+  for (size_t q = 0; q < tris_.size(); ++q) {
+    const DrawTri& t = tris_[q];
+    const int y0 = std::max<int>(t.y0, row0), y1 = std::min<int>(t.y1, row1 - 1);
+    if (y0 > y1) continue;
+    for (int ty = y0 / tile_; ty <= y1 / tile_; ++ty) {
+      const int by0 = std::max(y0, ty * tile_), by1 = std::min(y1, ty * tile_ + tile_ - 1);
+      // Runs of consecutive marked tiles are drawn as one box.
+      for (int tx = t.x0 / tile_; tx <= t.x1 / tile_; ++tx) {
+        if (!tiles[ty * tiles_x_ + tx]) continue;
+        int end = tx;
+        while (end + 1 <= t.x1 / tile_ && tiles[ty * tiles_x_ + end + 1]) ++end;
+        const int bx0 = std::max<int>(t.x0, tx * tile_);
+        const int bx1 = std::min<int>(t.x1, end * tile_ + tile_ - 1);
+        draw_box(t, static_cast<int32_t>(q), bx0, bx1, by0, by1, stride_, zbuf, ids);
+        tx = end;
+      }
     }
   }
 }
 
 void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& cam,
-                     const RasterOptions& options) {
+                     const RasterOptions& options, const std::vector<uint8_t>* tiles, int tile,
+                     const std::vector<int32_t>* faces) {
   const int W = cam.width, H = cam.height;
+  tiles_ = tiles;
+  tile_ = tile;
+  if (tiles != nullptr) {
+    DC_CHECK(tile >= 8 && tile % 8 == 0, "rasterize: tile size ", tile,
+             ", expected a multiple of 8");
+    tiles_x_ = (W + tile - 1) / tile;
+    tiles_y_ = (H + tile - 1) / tile;
+    DC_CHECK(tiles->size() == static_cast<size_t>(tiles_x_) * tiles_y_, "rasterize: tile mask of ",
+             tiles->size(), " entries, expected ", tiles_x_, " × ", tiles_y_);
+  }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
   width_ = W;
   height_ = H;
@@ -458,16 +515,20 @@ void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Came
 
   prims_.reserve(F);
   tris_.reserve(F);
+  kept_.clear();
   std::vector<ClipVertex> poly, tmp;
-  for (int64_t f = 0; f < F; ++f) {
+  const int64_t n_faces = faces ? static_cast<int64_t>(faces->size()) : F;
+  for (int64_t n = 0; n < n_faces; ++n) {
+    const int64_t f = faces ? (*faces)[n] : n;
     const int32_t* fv = &mesh.faces[3 * f];
     const unsigned oa = outcode_[fv[0]], ob = outcode_[fv[1]], oc = outcode_[fv[2]];
     if (oa & ob & oc) continue;  // all three corners outside one plane
     const Vec3 &a = camv[fv[0]], &b = camv[fv[1]], &c = camv[fv[2]];
-    if (options.cull_back_faces) {
+    if (options.cull_back_faces && faces == nullptr) {
       // Front faces have their outward normal towards the camera (at the origin).
       if (dot(cross(b - a, c - a), a) >= 0) continue;
     }
+    kept_.push_back(static_cast<int32_t>(f));
     const unsigned outside_some = oa | ob | oc;
     if (outside_some == 0) {
       add_prim(static_cast<int32_t>(f), fv[0], fv[1], fv[2]);
@@ -493,14 +554,33 @@ void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Came
   }
 
   const int64_t N = static_cast<int64_t>(stride_) * H;
-  inv_depth_.assign(N, 0.0f);
-  ids_.assign(N, -1);
-  if (options.parallel) {
-    parallel_for(0, H, 8, [&](int64_t r0, int64_t r1) {
-      draw_rows(static_cast<int>(r0), static_cast<int>(r1));
-    });
+  if (tiles == nullptr) {
+    inv_depth_.assign(N, 0.0f);
+    ids_.assign(N, -1);
   } else {
-    draw_rows(0, H);
+    // Only the marked tiles are cleared (and read afterwards).
+    if (inv_depth_.size() < static_cast<size_t>(N)) {
+      inv_depth_.resize(N);
+      ids_.resize(N);
+    }
+    for (int ty = 0; ty < tiles_y_; ++ty) {
+      for (int tx = 0; tx < tiles_x_; ++tx) {
+        if (!(*tiles)[ty * tiles_x_ + tx]) continue;
+        const int x0 = tx * tile, n = std::min(stride_, x0 + tile) - x0;
+        for (int y = ty * tile; y < std::min(H, ty * tile + tile); ++y) {
+          const int64_t o = static_cast<int64_t>(y) * stride_ + x0;
+          std::fill_n(inv_depth_.data() + o, n, 0.0f);
+          std::fill_n(ids_.data() + o, n, -1);
+        }
+      }
+    }
+  }
+  auto draw = [&](int r0, int r1) { tiles ? draw_tiles(r0, r1) : draw_rows(r0, r1); };
+  if (options.parallel) {
+    parallel_for(0, H, 8,
+                 [&](int64_t r0, int64_t r1) { draw(static_cast<int>(r0), static_cast<int>(r1)); });
+  } else {
+    draw(0, H);
   }
   if (planes_.size() < tris_.size()) planes_.resize(tris_.size());
   ready_.assign(tris_.size(), 0);

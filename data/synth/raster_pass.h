@@ -82,8 +82,20 @@ class RasterPass {
   // Rasterizes `mesh` (camera-space vertices `camv`) seen by `camera`. Inputs must be validated
   // by the caller. With options.parallel, row bands are drawn on dc::parallel_for (the result does
   // not depend on the thread count).
+  //
+  // With `tiles` (a tiles_x × tiles_y grid, tiles of `tile` × `tile` samples, `tile` a multiple of
+  // 8), only the samples of tiles marked non-zero are rasterized: triangles whose bounding box
+  // meets no marked tile are dropped, and the buffers of unmarked tiles are left unspecified. A
+  // sample of a marked tile gets exactly the winner of the whole-image pass.
+  //
+  // With `faces`, only those faces are considered and back-face culling is taken as already
+  // decided: pass kept_faces() of a pass of the same mesh and camera-space vertices whose camera
+  // has a guard band at least as wide (the label pass, for its supersampled pass).
   void run(const Mesh& mesh, const std::vector<Vec3>& camv, const Camera& camera,
-           const RasterOptions& options);
+           const RasterOptions& options, const std::vector<uint8_t>* tiles = nullptr, int tile = 0,
+           const std::vector<int32_t>* faces = nullptr);
+  // The faces the last run() did not reject (outside one clip plane, or culled), in order.
+  const std::vector<int32_t>& kept_faces() const { return kept_; }
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -117,6 +129,17 @@ class RasterPass {
   // for shading, where float precision is all that is used.
   void shading_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
                       double gy[3]) const;
+  // The same from planes(tri), which must be ready (no division; used where resolve() has
+  // computed the planes of every winner anyway).
+  void rebased_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
+                      double gy[3]) const {
+    const Planes& s = planes_[tri];
+    for (int k = 0; k < 3; ++k) {
+      c[k] = s.c[k] + s.gx[k] * (ox - s.ox) + s.gy[k] * (oy - s.oy);
+      gx[k] = s.gx[k];
+      gy[k] = s.gy[k];
+    }
+  }
 
   // The fragment of triangle `tri` at sample (x, y): face index, barycentrics w.r.t. the face's
   // own corners and camera depth (the rules of rasterizer.h). Its planes must be ready.
@@ -129,6 +152,8 @@ class RasterPass {
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);
+  void draw_tiles(int row0, int row1);
+  bool touches_tiles(int x0, int x1, int y0, int y1) const;
 
   int width_ = 0, height_ = 0, stride_ = 0;
   int64_t num_vertices_ = 0;
@@ -141,6 +166,10 @@ class RasterPass {
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
   std::vector<Planes> planes_;                      // per tri, valid where ready_
   std::vector<uint8_t> ready_;
+  std::vector<int32_t> kept_;
+  // Tile mode of run() (null: the whole image).
+  const std::vector<uint8_t>* tiles_ = nullptr;
+  int tile_ = 0, tiles_x_ = 0, tiles_y_ = 0;
 };
 
 // Checks what rasterize() checks (a dc::Error names the field).
@@ -151,6 +180,7 @@ void validate_inputs(const Mesh& mesh, const Camera& camera, const RasterOptions
 struct Scratch {
   std::vector<Vec3> camv;
   RasterPass label, sub;
+  std::vector<uint8_t> edges, tiles;  // Antialias::kEdges: marked pixels and sub-pass tiles
 };
 Scratch& thread_scratch();
 

@@ -99,9 +99,11 @@ struct RecCache {
   std::vector<uint8_t> ready;
 };
 
-RecCache& thread_recs() {
-  thread_local RecCache cache;
-  return cache;
+// Slot 0: the pass shaded by shade_pass() (or the sub-sample pass of shade_pass_edges()); slot 1:
+// the label pass of shade_pass_edges().
+RecCache& thread_recs(int slot) {
+  thread_local RecCache cache[2];
+  return cache[slot];
 }
 
 // Colours of four samples, one per lane.
@@ -137,8 +139,11 @@ struct Lanes {
 
 class PassShader {
  public:
-  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache)
-      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache) {
+  // `planes_ready`: every triangle that wins a sample has its planes computed (a resolved label
+  // pass), and records are built from them.
+  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache,
+             bool planes_ready = false)
+      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache), planes_ready_(planes_ready) {
     affine_ = shader.normal.affine() && shader.albedo.affine();
     const size_t n = pass.tris().size();
     if (cache.recs.size() < n) cache.recs.resize(n);
@@ -160,8 +165,12 @@ class PassShader {
   }
 
   // Builds every record (on dc::parallel_for when `parallel`), after which rows() only reads.
+  // Also faster serially than building records on first use: one sequential sweep over the
+  // triangles instead of cache misses in pixel order.
   void prepare_all(bool parallel) {
-    pass_.prepare_all_planes(parallel);  // the exact fragments (generic path, slivers)
+    // The exact fragments (generic path, slivers): serially the affine path computes the few it
+    // needs on demand.
+    if (parallel || !affine_) pass_.prepare_all_planes(parallel);
     if (!affine_) return;
     const int64_t n = static_cast<int64_t>(pass_.tris().size());
     auto range = [&](int64_t t0, int64_t t1) {
@@ -235,7 +244,11 @@ class PassShader {
     // The planes re-based at the triangle's first sample, so that the float evaluation works
     // with small offsets.
     double c[3], gx[3], gy[3];
-    pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
+    if (planes_ready_) {
+      pass_.rebased_planes(t, dt.x0, dt.y0, c, gx, gy);
+    } else {
+      pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
+    }
     auto plane = [&](int off, double a0, double a1, double a2) {
       r.f[off] = static_cast<float>(a0 * c[0] + a1 * c[1] + a2 * c[2]);
       r.f[off + 1] = static_cast<float>(a0 * gx[0] + a1 * gx[1] + a2 * gx[2]);
@@ -363,27 +376,86 @@ class PassShader {
 
   // One row of pixels with 2×2 sub-samples: the four sub-samples of a pixel are one vector.
   void row_2x2(int y, float* rgb) {
+    for (int x = 0; x < W_; ++x) pixel_2x2(x, y, rgb + 3 * (static_cast<int64_t>(y) * W_ + x));
+  }
+
+  void pixel_2x2(int x, int y, float* out) {
     const int32_t* r0 = pass_.id_row(2 * y);
     const int32_t* r1 = pass_.id_row(2 * y + 1);
     const __m128 Y = _mm_add_ps(_mm_set1_ps(float(2 * y)), _mm_setr_ps(0, 0, 1, 1));
     const __m128 lane_x = _mm_setr_ps(0, 1, 0, 1);
-    for (int x = 0; x < W_; ++x) {
-      float* out = rgb + 3 * (static_cast<int64_t>(y) * W_ + x);
-      const float* bg = background(x, y);
-      alignas(16) int32_t ids[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
-      const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
-      const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
-      if (_mm_movemask_ps(hit) == 0) {  // no triangle touches the pixel: exactly its background
-        std::copy(bg, bg + 3, out);
-        continue;
-      }
-      const Quad q = shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(2 * x)), lane_x), Y);
-      out[0] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[0]), q.r, hit)) * 0.25f;
-      out[1] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[1]), q.g, hit)) * 0.25f;
-      out[2] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[2]), q.b, hit)) * 0.25f;
+    const float* bg = background(x, y);
+    alignas(16) int32_t ids[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
+    const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
+    const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
+    if (_mm_movemask_ps(hit) == 0) {  // no triangle touches the pixel: exactly its background
+      std::copy(bg, bg + 3, out);
+      return;
+    }
+    const Quad q = shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(2 * x)), lane_x), Y);
+    out[0] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[0]), q.r, hit)) * 0.25f;
+    out[1] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[1]), q.g, hit)) * 0.25f;
+    out[2] = hsum(_mm_blendv_ps(_mm_set1_ps(bg[2]), q.b, hit)) * 0.25f;
+  }
+
+ public:
+  // The anti-aliased colour of pixel (x, y) from its S×S sub-samples (what rows() writes there).
+  void pixel(int x, int y, float* out) {
+    if (!affine_) {
+      pixel_generic(x, y, out);
+    } else if (S_ == 2) {
+      pixel_2x2(x, y, out);
+    } else {
+      pixel_groups(x, y, out);
     }
   }
 
+  // S = 1 only: the pixels of row y whose `skip` entry is 0, each shaded at its centre (four
+  // pixels per vector); pixels where no triangle covers the centre take the background.
+  void row_centres(int y, const uint8_t* skip, float* rgb) {
+    const int32_t* row = pass_.id_row(y);
+    const __m128 Y = _mm_set1_ps(float(y));
+    for (int x = 0; x < W_; x += 4) {
+      alignas(16) int32_t ids[4];
+      int todo = 0;
+      for (int l = 0; l < 4; ++l) {
+        const bool mine = x + l < W_ && !skip[x + l];
+        ids[l] = mine ? row[x + l] : -1;
+        todo |= mine << l;
+      }
+      if (todo == 0) continue;
+      float* out = rgb + 3 * (static_cast<int64_t>(y) * W_ + x);
+      if (!affine_) {
+        for (int l = 0; l < 4; ++l) {
+          if (todo >> l & 1) pixel_generic(x + l, y, out + 3 * l);
+        }
+        continue;
+      }
+      const bool any = ids[0] >= 0 || ids[1] >= 0 || ids[2] >= 0 || ids[3] >= 0;
+      alignas(16) float r[4], g[4], b[4];
+      if (any) {
+        const Quad q =
+            shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(x)), _mm_setr_ps(0, 1, 2, 3)), Y);
+        _mm_store_ps(r, q.r);
+        _mm_store_ps(g, q.g);
+        _mm_store_ps(b, q.b);
+      }
+      for (int l = 0; l < 4; ++l) {
+        if (!(todo >> l & 1)) continue;
+        float* o = out + 3 * l;
+        if (ids[l] < 0) {
+          const float* bg = background(x + l, y);
+          std::copy(bg, bg + 3, o);
+        } else {
+          o[0] = r[l];
+          o[1] = g[l];
+          o[2] = b[l];
+        }
+      }
+    }
+  }
+
+ private:
   // Any S: the S² sub-samples of a pixel in groups of four lanes.
   void pixel_groups(int x, int y, float* out) {
     const float* bg = background(x, y);
@@ -490,6 +562,7 @@ class PassShader {
   raster::RasterPass& pass_;
   const int S_, W_;
   RecCache& cache_;
+  const bool planes_ready_;
   bool affine_ = true;
   Rec dummy_;
   const float* tex_ = nullptr;
@@ -503,12 +576,144 @@ class PassShader {
 void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
                 bool parallel, std::vector<float>& rgb) {
   rgb.resize(static_cast<size_t>(width) * height * 3);
-  PassShader ps(shader, pass, S, width, thread_recs());
+  PassShader ps(shader, pass, S, width, thread_recs(0));
   if (parallel) {
     ps.prepare_all(true);  // then rows() only reads the records and planes
     parallel_for(0, height, 8, [&](int64_t r0, int64_t r1) { ps.rows(r0, r1, rgb.data()); });
   } else {
     ps.rows(0, height, rgb.data());
+  }
+}
+
+void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
+  const int W = label.width(), H = label.height();
+  const size_t N = static_cast<size_t>(W) * H;
+  // Per pixel, the three corner vertex indices of the face seen at its centre (planes v0, v1,
+  // v2; background: −3, which matches no vertex), so that a pair test is nine compares of
+  // eight pixels at a time.
+  const std::vector<raster::DrawTri>& tris = label.tris();
+  thread_local std::vector<int32_t> corners, v0, v1, v2, marks;
+  corners.resize(3 * (tris.size() + 1));
+  corners[0] = corners[1] = corners[2] = -3;
+  for (size_t t = 0; t < tris.size(); ++t) {
+    const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
+    std::copy(fv, fv + 3, &corners[3 * (t + 1)]);
+  }
+  v0.resize(N);
+  v1.resize(N);
+  v2.resize(N);
+  for (int y = 0; y < H; ++y) {
+    const int32_t* ids = label.id_row(y);
+    const size_t o = static_cast<size_t>(y) * W;
+    for (int x = 0; x < W; ++x) {
+      const int32_t* c = &corners[3 * static_cast<size_t>(ids[x] + 1)];
+      v0[o + x] = c[0];
+      v1[o + x] = c[1];
+      v2[o + x] = c[2];
+    }
+  }
+  // Pixels p and q are continuous when they see the same triangle (or both background) or
+  // faces with a common vertex; a discontinuous 4-neighbour pair marks both (−1 in `marks`).
+  marks.assign(N, 0);
+  const int32_t* P0 = v0.data();
+  const int32_t* P1 = v1.data();
+  const int32_t* P2 = v2.data();
+  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb, size_t p, size_t q) {
+    auto ld = [](const int32_t* a) {
+      return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
+    };
+    const __m256i a0 = ld(P0 + p), a1 = ld(P1 + p), a2 = ld(P2 + p);
+    __m256i same = _mm256_cmpeq_epi32(ld(ida), ld(idb));
+    for (const int32_t* plane : {P0, P1, P2}) {
+      const __m256i b = ld(plane + q);
+      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, b),
+                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, b),
+                                                                   _mm256_cmpeq_epi32(a2, b))));
+    }
+    return _mm256_xor_si256(same, _mm256_set1_epi32(-1));
+  };
+  auto discontinuous1 = [&](int32_t ida, int32_t idb, size_t p, size_t q) {
+    if (ida == idb) return false;
+    const int32_t a[3] = {P0[p], P1[p], P2[p]}, b[3] = {P0[q], P1[q], P2[q]};
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        if (a[i] == b[j]) return false;
+    return true;
+  };
+  auto mark8 = [&](size_t p, __m256i d) {
+    __m256i* m = reinterpret_cast<__m256i*>(&marks[p]);
+    _mm256_storeu_si256(m, _mm256_or_si256(_mm256_loadu_si256(m), d));
+  };
+  int32_t* M = marks.data();
+  for (int y = 0; y < H; ++y) {
+    const int32_t* ids = label.id_row(y);
+    const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
+    const size_t o = static_cast<size_t>(y) * W;
+    int x = 0;
+    for (; x + 8 < W; x += 8) {  // right neighbours x + 1 .. x + 8 exist
+      const __m256i d = discontinuous8(ids + x, ids + x + 1, o + x, o + x + 1);
+      if (!_mm256_testz_si256(d, d)) {
+        mark8(o + x, d);
+        mark8(o + x + 1, d);
+      }
+    }
+    for (; x + 1 < W; ++x) {
+      if (discontinuous1(ids[x], ids[x + 1], o + x, o + x + 1)) M[o + x] = M[o + x + 1] = -1;
+    }
+    if (below == nullptr) continue;
+    for (x = 0; x + 8 <= W; x += 8) {
+      const __m256i d = discontinuous8(ids + x, below + x, o + x, o + W + x);
+      if (!_mm256_testz_si256(d, d)) {
+        mark8(o + x, d);
+        mark8(o + W + x, d);
+      }
+    }
+    for (; x < W; ++x) {
+      if (discontinuous1(ids[x], below[x], o + x, o + W + x)) M[o + x] = M[o + W + x] = -1;
+    }
+  }
+  // Then their 3×3 neighbourhoods (which also covers diagonal pairs).
+  thread_local std::vector<uint8_t> rows;
+  rows.resize(N);
+  for (int y = 0; y < H; ++y) {  // horizontal dilation
+    const int32_t* m = M + static_cast<size_t>(y) * W;
+    uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
+    for (int x = 0; x < W; ++x) {
+      r[x] = (m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0)) & 1;
+    }
+  }
+  edges.resize(N);
+  for (int y = 0; y < H; ++y) {  // vertical dilation
+    uint8_t* e = edges.data() + static_cast<size_t>(y) * W;
+    const uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
+    const uint8_t* up = y > 0 ? r - W : r;
+    const uint8_t* down = y + 1 < H ? r + W : r;
+    for (int x = 0; x < W; ++x) e[x] = r[x] | up[x] | down[x];
+  }
+}
+
+void shade_pass_edges(const Shader& shader, raster::RasterPass& label, raster::RasterPass& sub,
+                      int S, const std::vector<uint8_t>& edges, bool parallel,
+                      std::vector<float>& rgb) {
+  const int W = label.width(), H = label.height();
+  rgb.resize(static_cast<size_t>(W) * H * 3);
+  PassShader centres(shader, label, 1, W, thread_recs(1), /*planes_ready=*/true);
+  PassShader subs(shader, sub, S, W, thread_recs(0));
+  auto rows = [&](int64_t y0, int64_t y1) {
+    for (int64_t y = y0; y < y1; ++y) {
+      const uint8_t* e = edges.data() + y * W;
+      centres.row_centres(static_cast<int>(y), e, rgb.data());
+      for (int x = 0; x < W; ++x) {
+        if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
+      }
+    }
+  };
+  centres.prepare_all(parallel);
+  subs.prepare_all(parallel);
+  if (parallel) {
+    parallel_for(0, H, 8, rows);
+  } else {
+    rows(0, H);
   }
 }
 

@@ -75,10 +75,31 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
   // The label pass at the pixel centres.
   scratch.label.run(mesh, scratch.camv, camera, raster);
   scratch.label.resolve(out.fragments, raster.parallel);
+  if (S > 1 && opt.antialias == Antialias::kEdges) {
+    // Sub-samples only in the 8×8-pixel tiles that hold a marked pixel.
+    constexpr int kTile = 8;
+    shading::edge_pixels(mesh, scratch.label, scratch.edges);
+    const int W = camera.width, H = camera.height;
+    const int tx = (W + kTile - 1) / kTile, ty = (H + kTile - 1) / kTile;
+    scratch.tiles.assign(static_cast<size_t>(tx) * ty, 0);
+    for (int y = 0; y < H; ++y) {
+      const uint8_t* e = scratch.edges.data() + static_cast<size_t>(y) * W;
+      uint8_t* t = scratch.tiles.data() + static_cast<size_t>(y / kTile) * tx;
+      for (int x = 0; x < W; ++x) t[x / kTile] |= e[x];
+    }
+    scratch.sub.run(mesh, scratch.camv, sub_camera, raster, &scratch.tiles, kTile * S,
+                    &scratch.label.kept_faces());
+    shading::shade_pass_edges(shader, scratch.label, scratch.sub, S, scratch.edges, raster.parallel,
+                              out.rgb);
+    return out;
+  }
   // The colour pass on the S×S sub-sample grid (the label pass itself when S = 1).
   raster::RasterPass* colour = &scratch.label;
   if (S > 1) {
-    scratch.sub.run(mesh, scratch.camv, sub_camera, raster);
+    // The sub-sample camera's guard band (2^18 sub-samples) lies inside the label camera's
+    // (2^18 pixels), so the faces the label pass rejected or culled are rejected here too.
+    scratch.sub.run(mesh, scratch.camv, sub_camera, raster, nullptr, 0,
+                    &scratch.label.kept_faces());
     colour = &scratch.sub;
   }
   shading::shade_pass(shader, *colour, S, camera.width, camera.height, raster.parallel, out.rgb);

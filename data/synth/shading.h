@@ -44,6 +44,22 @@ struct Light {
   float diffuse = 0.65f;
 };
 
+// Which pixels supersampling (ShadingOptions::supersample = S > 1) applies to. Labels are never
+// anti-aliased.
+enum class Antialias {
+  // Every pixel is the mean of its S×S sub-samples.
+  kFull,
+  // Only pixels where the surface seen may be discontinuous (coverage-based anti-aliasing): a
+  // pixel is supersampled, exactly as under kFull, when it lies within one pixel (its 3×3
+  // neighbourhood) of a pair of 4-neighbours whose centres the label pass sees as background and
+  // face, or as two faces that share no vertex (silhouettes, occlusions, seams of duplicated
+  // vertices, triangles smaller than a pixel). Every other pixel is one sample at its centre: the
+  // shading of the label pass's fragment, or its background. Inside a smooth surface the two
+  // differ only by how the S×S mean filters texture and lighting within the pixel; features
+  // thinner than the pixel spacing that cover no pixel centre near a marked pixel are not drawn.
+  kEdges,
+};
+
 struct ShadingOptions {
   // Albedo: `texture` sampled at the vertex attribute `uv` (width 2) when set, else the vertex or
   // face attribute `colour` (width 3). The texture is the caller's and must outlive the call.
@@ -59,6 +75,7 @@ struct ShadingOptions {
   std::vector<float> background_image;
   // S: RGB is the mean of S×S samples per pixel (1: one sample at the centre, no anti-aliasing).
   int supersample = 2;
+  Antialias antialias = Antialias::kFull;
 };
 
 struct Render {
