@@ -16,6 +16,8 @@ void add_solver_keys(ConfigSchema& schema);
 void add_model_keys(ConfigSchema& schema);
 // data.train.name, data.test.name, data.batch_size, data.num_workers.
 void add_data_keys(ConfigSchema& schema);
+// dist.*: data-parallel training (docs/DISTRIBUTED.md).
+void add_dist_keys(ConfigSchema& schema);
 
 // Every component's keys, built once.
 std::shared_ptr<const ConfigSchema> default_schema();
