@@ -141,12 +141,16 @@ std::string default_rng_key(int rank) {
 
 // Samples [begin, end) of a dataset: one rank's contiguous share of the test set. Unlike the
 // loader's DistributedSampler sharding it never pads, so the shards add up to the set exactly.
+// Sample `index` draws from the generator the whole-set evaluation pass (epoch 0, loader seed
+// `seed`) gives sample begin + index, not from the one the loader seeds from the local index, so
+// a rank sees exactly the samples single-process evaluation sees.
 class ShardDataset : public Dataset {
  public:
-  ShardDataset(std::shared_ptr<const Dataset> base, int64_t begin, int64_t end)
-      : base_(std::move(base)), begin_(begin), end_(end) {}
+  ShardDataset(std::shared_ptr<const Dataset> base, int64_t begin, int64_t end, uint64_t seed)
+      : base_(std::move(base)), begin_(begin), end_(end), seed_(seed) {}
   int64_t size() const override { return end_ - begin_; }
-  Sample get(int64_t index, Generator& rng) const override {
+  Sample get(int64_t index, Generator&) const override {
+    Generator rng(sample_seed(seed_, 0, begin_ + index));
     return base_->get(begin_ + index, rng);
   }
   SampleLayout layout() const override { return base_->layout(); }
@@ -156,6 +160,7 @@ class ShardDataset : public Dataset {
  private:
   std::shared_ptr<const Dataset> base_;
   int64_t begin_, end_;
+  uint64_t seed_;
 };
 
 // Discards what is written to it (the progress display of ranks other than 0).
@@ -292,7 +297,8 @@ std::map<std::string, double> Trainer::evaluate_sharded() {
     return evaluate_on(*task_, test_set_, cfg_);
   }
   const int64_t n = test_set_->size();
-  auto shard = std::make_shared<ShardDataset>(test_set_, n * rank / world, n * (rank + 1) / world);
+  auto shard = std::make_shared<ShardDataset>(test_set_, n * rank / world, n * (rank + 1) / world,
+                                              test_loader_seed(cfg_));
   LoaderOptions o;
   o.batch_size = std::max<int64_t>(1, cfg_.get_int("data.batch_size") / world);
   o.shuffle = false;

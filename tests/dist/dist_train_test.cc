@@ -46,7 +46,7 @@ class SmallNet : public Module {
     Tensor h = conv1_->forward(x);
     h = max_pool2d(bn1_ ? bn1_->forward_relu(h) : relu(h), {2, 2});
     h = conv2_->forward(h);
-    h = max_pool2d(bn2_ ? bn2_->forward(h).relu() : relu(h), {2, 2});
+    h = max_pool2d(bn2_ ? relu(bn2_->forward(h)) : relu(h), {2, 2});
     return fc_->forward(h.flatten(1));
   }
 
@@ -212,7 +212,8 @@ void expect_matches_single_process(Config cfg, double tolerance) {
       evaluate_on(dist.task(), build_dataset(cfg, "test"), cfg);
   EXPECT_EQ(sharded.at("samples"), 37);
   EXPECT_EQ(sharded.at("accuracy"), whole.at("accuracy"));
-  EXPECT_NEAR(sharded.at("loss_cls"), whole.at("loss_cls"), 1e-9 * std::abs(whole.at("loss_cls")));
+  // Per-batch f32 loss sums over batches of another size: equal up to float rounding.
+  EXPECT_NEAR(sharded.at("loss_cls"), whole.at("loss_cls"), 1e-6 * std::abs(whole.at("loss_cls")));
 }
 
 TEST(DistTrain, TwoRanksEqualOneRankWithTheGlobalBatch) {
