@@ -220,7 +220,7 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
            "' is not available in this build (only cpu)");
   if (comm == nullptr) {
     CommOptions co;
-    co.timeout_s = cfg_.get_double("dist.timeout_s");
+    co.timeout_s = static_cast<double>(cfg_.get_int("dist.timeout_s"));
     comm = make_communicator(co);
   }
   comm_ = std::move(comm);

@@ -91,9 +91,9 @@ void add_model_keys(ConfigSchema& s) {
 }
 
 void add_dist_keys(ConfigSchema& s) {
-  s.add_double("dist.timeout_s", 600,
-               "seconds a collective may wait for the other ranks before the job is aborted",
-               at_least(0.001));
+  s.add_int("dist.timeout_s", 600,
+            "seconds a collective may wait for the other ranks before the job is aborted",
+            at_least(1));
   s.add_double("dist.bucket_mb", 25, "size of the gradient all-reduce buckets, in MiB",
                at_least(0.001));
   s.add_string("dist.grad_sync", "overlap",
