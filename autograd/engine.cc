@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "autograd/grad_mode.h"
+#include "autograd/grad_ready.h"
 #include "autograd/node.h"
 #include "autograd/profiler.h"
 #include "core/copy.h"
@@ -122,6 +123,11 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
     accumulate_leaf(leaf, g);
     if (profile) accumulate_seconds += profiler::now_seconds() - t0;
   };
+  // Gradient-ready hook (autograd/grad_ready.h): with one installed, count the gradients each leaf
+  // will receive, and call the hook when its count reaches zero.
+  const GradReadyHook* hook = current_grad_ready_hook();
+  std::unordered_map<TensorImpl*, int> leaf_deps;
+  std::vector<std::shared_ptr<TensorImpl>> root_leaves;
   DC_CHECK(roots.size() == grad_roots.size(), "backward: ", roots.size(), " roots but ",
            grad_roots.size(), " gradients");
   // Seed gradients.
@@ -144,6 +150,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
              r.str());
     if (!r.grad_fn()) {
       accumulate(*r.impl(), g);
+      if (hook) root_leaves.push_back(r.impl_ptr());
       continue;
     }
     auto& buf = buffers[r.grad_fn().get()];
@@ -163,9 +170,16 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->next_edges) {
+      if (hook && e.leaf) ++leaf_deps[e.leaf.get()];
       if (!e.fn) continue;
       ++deps[e.fn.get()];
       if (seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+    }
+  }
+  for (const auto& leaf : root_leaves) {
+    // A root leaf no edge reaches is final already; one that edges reach waits for them.
+    if (leaf_deps.count(leaf.get()) == 0 && leaf_deps.emplace(leaf.get(), -1).second) {
+      (*hook)(Tensor(leaf));
     }
   }
   std::vector<std::shared_ptr<Node>> ready;
@@ -195,6 +209,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& g
       if (g.defined()) check_grad(g, node->inputs[i], "backward of '" + node->name() + "'");
       if (e.leaf) {
         if (g.defined()) accumulate(*e.leaf, g);
+        if (hook && --leaf_deps[e.leaf.get()] == 0) (*hook)(Tensor(e.leaf));
         continue;
       }
       if (g.defined()) {

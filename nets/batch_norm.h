@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "nets/module.h"
 
@@ -28,11 +29,23 @@ class BatchNorm2d : public Module {
 
   Tensor weight, bias;  // undefined without affine
   Tensor running_mean, running_var, num_batches_tracked;
+
+  // Synchronized batch norm (torch.nn.SyncBatchNorm) when set: in training mode the batch
+  // statistics are those of the global batch over all data-parallel ranks. `sync_all_reduce(t)`
+  // must sum the f32 tensor `t` in place over the ranks (every rank calls it in the same order);
+  // forward reduces the per-channel sum and sum of squares and the element count, backward the
+  // gradients of those sums (the sums of grad_y and of grad_y * x), so each rank's input gradient
+  // is that of the global batch. The running statistics are updated from the global statistics
+  // (unbiased variance over the global count), identically on every rank. Eval mode, and an unset
+  // function, are plain batch norm. The trainer sets it for model.sync_bn (train/trainer.h).
+  std::function<void(const Tensor&)> sync_all_reduce;
+
   const int64_t num_features;
   const BatchNorm2dOptions options;
 
  private:
   Tensor run(const Tensor& x, bool relu);
+  Tensor run_synchronized(const Tensor& x, bool relu);
 };
 
 }  // namespace dc

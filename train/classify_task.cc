@@ -36,6 +36,13 @@ class ClassifyTask : public Task {
   }
 
   std::map<std::string, double> evaluate(DataLoader& loader) override {
+    return metrics_from_sums(evaluate_sums(loader), loader.dataset().name());
+  }
+
+  bool supports_evaluate_sums() const override { return true; }
+
+  // correct: top-1 hits; loss_sum: summed cross entropy; samples: the count.
+  std::map<std::string, double> evaluate_sums(DataLoader& loader) override {
     int64_t correct = 0, total = 0;
     double loss_sum = 0;
     while (std::optional<Batch> batch = loader.next()) {
@@ -46,11 +53,22 @@ class ClassifyTask : public Task {
       correct += sum(hits).item<int64_t>();
       total += batch->size();
     }
-    DC_CHECK(total > 0, "task classify: the evaluation set '", loader.dataset().name(),
-             "' gave no samples");
-    return {{"accuracy", static_cast<double>(correct) / static_cast<double>(total)},
-            {"loss_cls", loss_sum / static_cast<double>(total)},
+    return {{"correct", static_cast<double>(correct)},
+            {"loss_sum", loss_sum},
             {"samples", static_cast<double>(total)}};
+  }
+
+  std::map<std::string, double> evaluate_sums_empty() const override {
+    return {{"correct", 0.0}, {"loss_sum", 0.0}, {"samples", 0.0}};
+  }
+
+  std::map<std::string, double> metrics_from_sums(const std::map<std::string, double>& sums,
+                                                  const std::string& dataset) const override {
+    const double total = sums.at("samples");
+    DC_CHECK(total > 0, "task classify: the evaluation set '", dataset, "' gave no samples");
+    return {{"accuracy", sums.at("correct") / total},
+            {"loss_cls", sums.at("loss_sum") / total},
+            {"samples", total}};
   }
 
   std::string main_metric() const override { return "accuracy"; }

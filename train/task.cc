@@ -18,6 +18,21 @@ NamedRegistry<DatasetFactory>& datasets() {
 
 }  // namespace
 
+std::map<std::string, double> Task::evaluate_sums(DataLoader& loader) {
+  DC_FAIL("task on '", loader.dataset().name(), "': evaluate_sums is not implemented (",
+          "supports_evaluate_sums() is false)");
+}
+
+std::map<std::string, double> Task::evaluate_sums_empty() const {
+  DC_FAIL("task: evaluate_sums_empty is not implemented (supports_evaluate_sums() is false)");
+}
+
+std::map<std::string, double> Task::metrics_from_sums(const std::map<std::string, double>&,
+                                                      const std::string& dataset) const {
+  DC_FAIL("task on '", dataset,
+          "': metrics_from_sums is not implemented (supports_evaluate_sums() is false)");
+}
+
 void register_task(const std::string& name, TaskFactory factory) {
   tasks().add(name, std::move(factory));
 }

@@ -32,6 +32,22 @@ class Task {
   // Metrics over one pass of `loader` (a finite loader: repeat == false). Called with the model in
   // eval mode and gradients off.
   virtual std::map<std::string, double> evaluate(DataLoader& loader) = 0;
+  // Distributed evaluation. With several ranks the trainer gives each rank a contiguous shard of
+  // the test set and calls evaluate_sums on it; it then adds every value over the ranks and calls
+  // metrics_from_sums once with the totals. Every value must therefore be a sum over samples
+  // (counts included) so that metrics_from_sums(totals) equals evaluate() on the whole set, and
+  // every rank must return the same keys (evaluate_sums_empty() for a rank whose shard is empty).
+  // A task that does not override supports_evaluate_sums() is evaluated on the whole set by every
+  // rank (correct, not faster; the trainer says so in its log).
+  virtual bool supports_evaluate_sums() const { return false; }
+  // Per-sample sums over one pass of `loader` (model in eval mode, gradients off).
+  virtual std::map<std::string, double> evaluate_sums(DataLoader& loader);
+  // The sums of zero samples (every key evaluate_sums returns, at 0).
+  virtual std::map<std::string, double> evaluate_sums_empty() const;
+  // Metrics from the sums over the whole set; `dataset` names the set in error messages (e.g. no
+  // samples at all).
+  virtual std::map<std::string, double> metrics_from_sums(const std::map<std::string, double>& sums,
+                                                          const std::string& dataset) const;
   // The metric whose value names the task's headline result (for the one-line summary), e.g.
   // "accuracy".
   virtual std::string main_metric() const = 0;

@@ -11,6 +11,7 @@
 #include "autograd/grad_mode.h"
 #include "core/philox.h"
 #include "core/thread_pool.h"
+#include "nets/batch_norm.h"
 #include "nets/weights.h"
 #include "ops/elementwise.h"
 #include "train/checkpoint.h"
@@ -127,6 +128,47 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The default generator (dropout) of rank r: rank 0 keeps the run seed, so a one-rank run is the
+// single-process run; the other ranks draw independent streams.
+uint64_t rank_seed(uint64_t seed, int rank) {
+  return rank == 0 ? seed : seed ^ (0xd1b54a32d192ed03ull * static_cast<uint64_t>(rank));
+}
+
+// The checkpoint's RNG entry of rank r's default generator ("default" for rank 0).
+std::string default_rng_key(int rank) {
+  return rank == 0 ? "default" : "default_rank" + std::to_string(rank);
+}
+
+// Samples [begin, end) of a dataset: one rank's contiguous share of the test set. Unlike the
+// loader's DistributedSampler sharding it never pads, so the shards add up to the set exactly.
+// Sample `index` draws from the generator the whole-set evaluation pass (epoch 0, loader seed
+// `seed`) gives sample begin + index, not from the one the loader seeds from the local index, so
+// a rank sees exactly the samples single-process evaluation sees.
+class ShardDataset : public Dataset {
+ public:
+  ShardDataset(std::shared_ptr<const Dataset> base, int64_t begin, int64_t end, uint64_t seed)
+      : base_(std::move(base)), begin_(begin), end_(end), seed_(seed) {}
+  int64_t size() const override { return end_ - begin_; }
+  Sample get(int64_t index, Generator&) const override {
+    Generator rng(sample_seed(seed_, 0, begin_ + index));
+    return base_->get(begin_ + index, rng);
+  }
+  SampleLayout layout() const override { return base_->layout(); }
+  std::set<std::string> list_fields() const override { return base_->list_fields(); }
+  std::string name() const override { return base_->name(); }
+
+ private:
+  std::shared_ptr<const Dataset> base_;
+  int64_t begin_, end_;
+  uint64_t seed_;
+};
+
+// Discards what is written to it (the progress display of ranks other than 0).
+class NullBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override { return c; }
+};
+
 }  // namespace
 
 void load_model_weights(Module& model, const std::string& path, bool allow_partial,
@@ -166,18 +208,34 @@ struct Trainer::Step {
   std::map<std::string, double> losses;  // each term, averaged over the accumulated batches
   double total = 0;
   double data_seconds = 0;
+  bool interrupt = false;  // SIGINT seen (on any rank, in a multi-rank run)
 };
 
-Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive)
+Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
+                 std::shared_ptr<Communicator> comm)
     : cfg_(cfg), log_(log), interactive_(interactive), run_dir_(cfg.get_string("out")) {
   DC_CHECK(!run_dir_.empty(), "config key out: the run folder must be set");
   if (cfg_.get_int("threads") > 0) set_num_threads(static_cast<int>(cfg_.get_int("threads")));
   DC_CHECK(cfg_.get_string("device") == "cpu", "config key device: '", cfg_.get_string("device"),
            "' is not available in this build (only cpu)");
-  manual_seed(static_cast<uint64_t>(cfg_.get_int("seed")));
+  if (comm == nullptr) {
+    CommOptions co;
+    co.timeout_s = static_cast<double>(cfg_.get_int("dist.timeout_s"));
+    comm = make_communicator(co);
+  }
+  comm_ = std::move(comm);
+  const int world = comm_->world_size();
+  const int64_t global_batch = cfg_.get_int("data.batch_size");
+  DC_CHECK(global_batch % world == 0, "config key data.batch_size: the global batch ", global_batch,
+           " does not divide among ", world,
+           " ranks (each rank loads data.batch_size / world_size samples); use a multiple of ",
+           world);
+  manual_seed(rank_seed(static_cast<uint64_t>(cfg_.get_int("seed")), comm_->rank()));
   task_ = build_task(cfg_);
   LoaderOptions o;
-  o.batch_size = cfg_.get_int("data.batch_size");
+  o.batch_size = global_batch / world;
+  o.rank = comm_->rank();
+  o.world_size = world;
   o.shuffle = true;
   o.drop_last = true;
   o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
@@ -189,6 +247,34 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive)
   for (const ParamGroup& g : optimizer_->param_groups()) {
     params_.insert(params_.end(), g.params.begin(), g.params.end());
   }
+  if (world == 1) return;
+  GradSyncOptions gso;
+  gso.bucket_bytes = static_cast<int64_t>(cfg_.get_double("dist.bucket_mb") * (1 << 20));
+  gso.overlap = cfg_.get_string("dist.grad_sync") == "overlap";
+  std::map<const TensorImpl*, std::string> names;
+  for (const auto& [name, p] : task_->model().named_parameters()) names[p.impl()] = name;
+  std::vector<std::string> param_names;
+  for (const Tensor& p : params_) {
+    const auto it = names.find(p.impl());
+    param_names.push_back(it == names.end() ? "parameter" : it->second);
+  }
+  grad_sync_ = std::make_unique<GradSync>(comm_, params_, param_names, gso);
+  if (cfg_.get_bool("model.sync_bn")) {
+    GradSync* sync = grad_sync_.get();
+    int64_t count = 0;
+    for (const auto& [name, m] : task_->model().named_modules()) {
+      if (auto* bn = dynamic_cast<BatchNorm2d*>(m)) {
+        bn->sync_all_reduce = [sync, name = name](const Tensor& t) {
+          sync->all_reduce(t, ReduceOp::sum, name + " (sync_bn)");
+        };
+        ++count;
+      }
+    }
+    if (is_main() && count == 0) {
+      log_ << "warning: model.sync_bn: model " << cfg_.get_string("model.name")
+           << " has no BatchNorm2d layer to synchronize\n";
+    }
+  }
 }
 
 Trainer::~Trainer() = default;
@@ -196,7 +282,72 @@ Trainer::~Trainer() = default;
 std::map<std::string, double> Trainer::evaluate() {
   DC_CHECK(test_set_ != nullptr,
            "evaluation needs a test set: config key data.test.name is not set");
-  return evaluate_on(*task_, test_set_, cfg_);
+  if (comm_->world_size() == 1) return evaluate_on(*task_, test_set_, cfg_);
+  return evaluate_sharded();
+}
+
+std::map<std::string, double> Trainer::evaluate_sharded() {
+  const int world = comm_->world_size(), rank = comm_->rank();
+  if (!task_->supports_evaluate_sums()) {
+    // Still equal to single-process evaluation, only not divided among the ranks.
+    if (is_main()) {
+      log_ << "note: task " << cfg_.get_string("task")
+           << " has no evaluate_sums(); every rank evaluates the whole test set\n";
+    }
+    return evaluate_on(*task_, test_set_, cfg_);
+  }
+  const int64_t n = test_set_->size();
+  auto shard = std::make_shared<ShardDataset>(test_set_, n * rank / world, n * (rank + 1) / world,
+                                              test_loader_seed(cfg_));
+  LoaderOptions o;
+  o.batch_size = std::max<int64_t>(1, cfg_.get_int("data.batch_size") / world);
+  o.shuffle = false;
+  o.drop_last = false;
+  o.repeat = false;
+  o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
+  o.seed = test_loader_seed(cfg_);
+  std::map<std::string, double> sums;
+  Module& model = task_->model();
+  const bool was_training = model.is_training();
+  model.eval();
+  if (shard->size() > 0) {
+    // The loader rejects an empty dataset; a rank whose shard is empty contributes nothing.
+    DataLoader loader(shard, o);
+    NoGradGuard no_grad;
+    sums = task_->evaluate_sums(loader);
+  } else {
+    sums = task_->evaluate_sums_empty();
+  }
+  model.train(was_training);
+  Tensor packed = empty({static_cast<int64_t>(sums.size())}, DType::f64);
+  int64_t i = 0;
+  for (const auto& [key, value] : sums) packed.data<double>()[i++] = value;
+  comm_->all_reduce(packed, ReduceOp::sum, "evaluation sums");
+  i = 0;
+  for (auto& [key, value] : sums) value = packed.data<double>()[i++];
+  return task_->metrics_from_sums(sums, test_set_->name());
+}
+
+void Trainer::agree(Step* step, bool* finite) {
+  // [non-finite flag, interrupt flag, total, each loss]: one collective per iteration.
+  Tensor v = empty({3 + static_cast<int64_t>(step->losses.size())}, DType::f64);
+  double* p = v.data<double>();
+  p[0] = *finite ? 0 : 1;
+  p[1] = g_interrupt_requested ? 1 : 0;
+  p[2] = step->total;
+  int64_t i = 3;
+  for (const auto& [name, value] : step->losses) p[i++] = value;
+  comm_->all_reduce(v, ReduceOp::sum, "loss values and flags");
+  const double w = comm_->world_size();
+  *finite = p[0] == 0;
+  step->interrupt = p[1] > 0;
+  step->total = p[2] / w;
+  i = 3;
+  for (auto& [name, value] : step->losses) value = p[i++] / w;
+}
+
+void Trainer::broadcast_state() {
+  for (const auto& [name, t] : task_->model().state_dict()) comm_->broadcast(t, 0, name);
 }
 
 bool Trainer::run_iteration(int64_t iteration, Step* step) {
@@ -220,10 +371,16 @@ bool Trainer::run_iteration(int64_t iteration, Step* step) {
       finite = finite && std::isfinite(value);
       total = total.defined() ? add(total, loss) : loss;
     }
+    // Several ranks: before the last backward (the one that all-reduces gradients), the ranks
+    // agree on whether any loss was non-finite, so that all skip or all step.
+    const bool last = k + 1 == accumulate;
+    if (grad_sync_ && last) agree(step, &finite);
     // The remaining micro-batches are still drawn, so the data stream stays where an update would
     // have left it, but a non-finite loss is never backpropagated.
     if (!finite) continue;
+    if (grad_sync_ && last) grad_sync_->begin();
     (accumulate == 1 ? total : total * (1.0 / static_cast<double>(accumulate))).backward();
+    if (grad_sync_ && last) grad_sync_->end();
   }
   if (!finite) {
     optimizer_->zero_grad();
@@ -237,10 +394,27 @@ bool Trainer::run_iteration(int64_t iteration, Step* step) {
 }
 
 void Trainer::save(int64_t iterations_done) {
+  // Every rank's default generator goes into the checkpoint (a collective: all ranks call save).
+  std::vector<RngState> rank_rngs(1, rng_state(default_generator()));
+  if (comm_->world_size() > 1) {
+    const RngState mine = rng_state(default_generator());
+    Tensor t = empty({2}, DType::i64);
+    t.data<int64_t>()[0] = static_cast<int64_t>(mine.seed);
+    t.data<int64_t>()[1] = static_cast<int64_t>(mine.offset);
+    const Tensor all = comm_->all_gather(t, "default generator state");
+    rank_rngs.clear();
+    for (int r = 0; r < comm_->world_size(); ++r) {
+      rank_rngs.push_back({static_cast<uint64_t>(all.data<int64_t>()[2 * r]),
+                           static_cast<uint64_t>(all.data<int64_t>()[2 * r + 1])});
+    }
+  }
+  if (!is_main()) return;
   Checkpoint ckpt;
   ckpt.model = task_->model().state_dict();
   ckpt.optimizer = optimizer_->state_dict();
-  ckpt.rng["default"] = rng_state(default_generator());
+  for (size_t r = 0; r < rank_rngs.size(); ++r) {
+    ckpt.rng[default_rng_key(static_cast<int>(r))] = rank_rngs[r];
+  }
   // The loader's whole state: its seed and the stream position (data/loader.h).
   ckpt.rng["loader"] =
       RngState{train_loader_->options().seed, static_cast<uint64_t>(train_loader_->position())};
@@ -262,7 +436,14 @@ void Trainer::restore(const std::string& path, int64_t* iterations_done) {
   for (const char* stream : {"default", "loader"}) {
     DC_CHECK(ckpt.rng.count(stream), "checkpoint '", path, "' has no RNG state '", stream, "'");
   }
-  set_rng_state(default_generator(), ckpt.rng.at("default"));
+  // The loader position counts per-rank batches, so only the same world size continues the run.
+  int saved_world = 0;
+  while (ckpt.rng.count(default_rng_key(saved_world))) ++saved_world;
+  DC_CHECK(saved_world == comm_->world_size(), "checkpoint '", path, "' was written by a run on ",
+           saved_world, " rank(s); this run has ", comm_->world_size(),
+           ": resume with as many ranks as that run");
+  const std::string own = default_rng_key(comm_->rank());
+  set_rng_state(default_generator(), ckpt.rng.at(own));
   const RngState& loader = ckpt.rng.at("loader");
   DC_CHECK(loader.seed == train_loader_->options().seed, "checkpoint '", path,
            "' was written by a run with another seed (its loader seed ", loader.seed,
@@ -274,15 +455,19 @@ void Trainer::restore(const std::string& path, int64_t* iterations_done) {
 
 TrainResult Trainer::train(bool resume) {
   namespace fs = std::filesystem;
-  fs::create_directories(run_dir_);
-  cfg_.save(run_dir_ + "/config.yaml");
+  // Only rank 0 writes into the run folder (config.yaml, metrics.jsonl, checkpoints).
+  if (is_main()) {
+    fs::create_directories(run_dir_);
+    cfg_.save(run_dir_ + "/config.yaml");
+  }
   const std::optional<std::string> latest = latest_checkpoint(run_dir_);
   TrainResult result;
   if (resume) {
     DC_CHECK(latest.has_value(), "train --resume: the run folder '", run_dir_,
              "' has no checkpoint to resume from");
     restore(*latest, &result.iterations_done);
-    log_ << "resumed from " << *latest << " at iteration " << result.iterations_done << "\n";
+    if (is_main())
+      log_ << "resumed from " << *latest << " at iteration " << result.iterations_done << "\n";
   } else {
     DC_CHECK(!latest.has_value(), "the run folder '", run_dir_, "' already has checkpoints (",
              *latest, "): pass --resume to continue that run, or choose another out=");
@@ -292,28 +477,50 @@ TrainResult Trainer::train(bool resume) {
                          log_);
     }
     train_loader_->seek(0);
-    std::remove((run_dir_ + "/metrics.jsonl").c_str());  // a fresh run starts a fresh log
+    // A fresh run starts a fresh log.
+    if (is_main()) std::remove((run_dir_ + "/metrics.jsonl").c_str());
   }
-  MetricsLog metrics(run_dir_ + "/metrics.jsonl", resume ? result.iterations_done : -1);
+  // Every rank starts from rank 0's parameters and buffers (its initialization, weights or
+  // checkpoint), whatever it loaded itself.
+  if (comm_->world_size() > 1) broadcast_state();
+  std::optional<MetricsLog> metrics_log;
+  if (is_main()) {
+    metrics_log.emplace(run_dir_ + "/metrics.jsonl", resume ? result.iterations_done : -1);
+  }
+  auto write_metrics = [&](const std::string& type, int64_t iteration,
+                           const std::map<std::string, double>& values) {
+    if (metrics_log) metrics_log->write(type, iteration, values);
+  };
+  NullBuffer null_buffer;
+  std::ostream null_stream(&null_buffer);
+  std::ostream& out = is_main() ? log_ : null_stream;
 
   const int64_t max_iter = cfg_.get_int("solver.max_iter");
   const int64_t log_period = cfg_.get_int("log_period");
   const int64_t eval_period = cfg_.get_int("solver.eval_period");
   const int64_t checkpoint_period = cfg_.get_int("solver.checkpoint_period");
   const bool stop_on_nan = cfg_.get_string("solver.nan_policy") == "stop";
-  log_ << "train: task " << cfg_.get_string("task") << ", model " << cfg_.get_string("model.name")
-       << " (" << task_->model().num_parameters() << " parameters), data "
-       << train_loader_->dataset().name() << " (" << train_loader_->dataset().size()
-       << " samples), batch " << train_loader_->options().batch_size << ", " << num_threads()
-       << " threads, iterations " << result.iterations_done << " -> " << max_iter << ", run folder "
-       << run_dir_ << "\n";
+  out << "train: task " << cfg_.get_string("task") << ", model " << cfg_.get_string("model.name")
+      << " (" << task_->model().num_parameters() << " parameters), data "
+      << train_loader_->dataset().name() << " (" << train_loader_->dataset().size()
+      << " samples), batch " << train_loader_->options().batch_size << ", " << num_threads()
+      << " threads, iterations " << result.iterations_done << " -> " << max_iter << ", run folder "
+      << run_dir_;
+  if (comm_->world_size() > 1) {
+    out << ", " << comm_->world_size() << " ranks (" << comm_->backend_name() << ", global batch "
+        << cfg_.get_int("data.batch_size") << ", gradient sync "
+        << cfg_.get_string("dist.grad_sync") << ", " << grad_sync_->buckets().size() << " buckets"
+        << (cfg_.get_bool("model.sync_bn") ? ", sync_bn" : "") << ")";
+  }
+  out << "\n";
 
-  ProgressDisplay progress(log_, interactive_, result.iterations_done, max_iter, log_period);
+  ProgressDisplay progress(out, interactive_, result.iterations_done, max_iter, log_period);
   SigintHandler sigint;
   task_->model().train();
   int64_t last_saved = resume ? result.iterations_done : -1;
   for (int64_t it = result.iterations_done; it < max_iter; ++it) {
     const auto t0 = std::chrono::steady_clock::now();
+    const double comm_seconds0 = comm_->stats().seconds;
     Step step;
     const bool updated = run_iteration(it, &step);
     const int64_t done = it + 1;
@@ -323,6 +530,12 @@ TrainResult Trainer::train(bool resume) {
     record["lr"] = optimizer_->lr(0);
     record["time_s"] = seconds_since(t0);
     record["data_time_s"] = step.data_seconds;
+    if (comm_->world_size() > 1) {
+      // Seconds inside collectives (on the communication thread too, so partly hidden behind
+      // backward), and the part of them backward did not hide.
+      record["comm_time_s"] = comm_->stats().seconds - comm_seconds0;
+      record["comm_wait_s"] = grad_sync_->last_wait_seconds();
+    }
     if (!updated) {
       DC_CHECK(!stop_on_nan, "iteration ", done, ": the loss is not finite (",
                format_values(step.losses),
@@ -330,23 +543,24 @@ TrainResult Trainer::train(bool resume) {
                "solver.base_lr or add warmup, or set solver.nan_policy=skip. Last checkpoint: ",
                latest_checkpoint(run_dir_).value_or("none"));
       ++result.skipped;
-      metrics.write("skip", done, record);
+      write_metrics("skip", done, record);
       progress.message("warning: iteration " + std::to_string(done) +
                        ": non-finite loss, update skipped (" + format_values(step.losses) + ")");
     } else if (done % log_period == 0 || done == max_iter) {
-      metrics.write("train", done, record);
+      write_metrics("train", done, record);
     }
     progress.update(done, step.losses, optimizer_->lr(0));
     if (test_set_ != nullptr && eval_period > 0 && done % eval_period == 0 && done != max_iter) {
       const std::map<std::string, double> m = evaluate();
-      metrics.write("eval", done, m);
+      write_metrics("eval", done, m);
       progress.message("eval at iteration " + std::to_string(done) + ": " + format_values(m));
     }
     if (done % checkpoint_period == 0 || done == max_iter) {
       save(done);
       last_saved = done;
     }
-    if (g_interrupt_requested) {
+    // Several ranks act on the flag they agreed on, so that all stop at the same iteration.
+    if (comm_->world_size() > 1 ? step.interrupt : g_interrupt_requested.load()) {
       if (last_saved != done) save(done);
       progress.message("interrupted: checkpoint " + checkpoint_path(run_dir_, done) +
                        " written; continue with train --resume");
@@ -357,9 +571,9 @@ TrainResult Trainer::train(bool resume) {
   progress.finish();
   if (test_set_ != nullptr) {
     result.metrics = evaluate();
-    metrics.write("eval", result.iterations_done, result.metrics);
-    log_ << "eval at iteration " << result.iterations_done << ": " << format_values(result.metrics)
-         << "\n";
+    write_metrics("eval", result.iterations_done, result.metrics);
+    out << "eval at iteration " << result.iterations_done << ": " << format_values(result.metrics)
+        << "\n";
   }
   return result;
 }

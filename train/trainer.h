@@ -10,6 +10,16 @@
 // A loss that is NaN or infinite stops the run with an error (solver.nan_policy: stop) or skips
 // that iteration's update (skip), logged as a "skip" record.
 //
+// Data parallelism (docs/DISTRIBUTED.md): the trainer runs on a Communicator (make_communicator():
+// MPI under mpirun, else a single process). With N ranks, data.batch_size is the global batch
+// (each rank loads batch_size / N samples of its shard); parameters and buffers are broadcast from
+// rank 0 at the start and after a resume; gradients are averaged over the ranks in buckets while
+// backward runs (train/grad_sync.h), on the last micro-batch of an accumulation only; the
+// non-finite-loss decision, the logged losses and SIGINT are agreed by all ranks; evaluation is
+// sharded and its sums all-reduced; only rank 0 writes config.yaml, metrics.jsonl, checkpoints
+// and progress. model.sync_bn computes batch-norm statistics over the global batch. With one rank
+// all of this is skipped and the loop is exactly the single-process one.
+//
 // Exactness: every random stream is a function of the config's seed — model initialization, the
 // default generator (dropout), the loader's per-sample seeds — and a checkpoint holds the model,
 // optimizer state, the default generator's state and the loader position, so `train --resume`
@@ -24,6 +34,8 @@
 
 #include "data/loader.h"
 #include "train/config/config.h"
+#include "train/dist/comm.h"
+#include "train/grad_sync.h"
 #include "train/optim/optimizer.h"
 #include "train/schedule/lr_schedule.h"
 #include "train/task.h"
@@ -40,8 +52,11 @@ struct TrainResult {
 class Trainer {
  public:
   // Builds everything from `cfg` (dc::Error naming the key for anything inconsistent). Progress
-  // goes to `log`; `interactive` draws a progress bar instead of periodic lines.
-  Trainer(const Config& cfg, std::ostream& log, bool interactive);
+  // goes to `log` (rank 0 only); `interactive` draws a progress bar instead of periodic lines.
+  // `comm`: the ranks to train on; nullptr: make_communicator() with dist.timeout_s (MPI when
+  // launched by mpirun, else a single process).
+  Trainer(const Config& cfg, std::ostream& log, bool interactive,
+          std::shared_ptr<Communicator> comm = nullptr);
   ~Trainer();
 
   // Runs to solver.max_iter. resume: continue from the latest checkpoint in the run folder (an
@@ -49,17 +64,28 @@ class Trainer {
   // run folder without checkpoints (an error otherwise, so a run is never silently overwritten).
   TrainResult train(bool resume);
 
-  // Metrics of the model as it is, on data.test (model in eval mode, no gradients).
+  // Metrics of the model as it is, on data.test (model in eval mode, no gradients). With several
+  // ranks every rank must call it; each evaluates a contiguous shard of the test set and the
+  // task's sums are all-reduced (Task::evaluate_sums), so every rank gets the metrics of the
+  // whole set.
   std::map<std::string, double> evaluate();
 
   Task& task() { return *task_; }
   const std::string& run_dir() const { return run_dir_; }
+  Communicator& comm() { return *comm_; }
+  // Gradient bucketing of a multi-rank run (nullptr with one rank).
+  const GradSync* grad_sync() const { return grad_sync_.get(); }
 
  private:
   struct Step;
   bool run_iteration(int64_t iteration, Step* step);
+  // Sums the step's losses and flags over the ranks (before the last backward of an iteration).
+  void agree(Step* step, bool* finite);
+  void broadcast_state();
   void save(int64_t iterations_done);
   void restore(const std::string& path, int64_t* iterations_done);
+  std::map<std::string, double> evaluate_sharded();
+  bool is_main() const { return comm_->rank() == 0; }
 
   Config cfg_;
   std::ostream& log_;
@@ -71,6 +97,8 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
   std::vector<Tensor> params_;
+  std::shared_ptr<Communicator> comm_;
+  std::unique_ptr<GradSync> grad_sync_;  // world size > 1 only
 };
 
 // Metrics of `task` on `dataset` (one pass, in order, batches of data.batch_size, the model in eval

@@ -86,6 +86,20 @@ void add_model_keys(ConfigSchema& s) {
             at_least(0));
   s.add_bool("model.allow_partial_weights", false,
              "accept weights that miss some parameters or have extra ones (fine-tuning)");
+  s.add_bool("model.sync_bn", false,
+             "with several ranks, BatchNorm2d uses the statistics of the global batch");
+}
+
+void add_dist_keys(ConfigSchema& s) {
+  s.add_int("dist.timeout_s", 600,
+            "seconds a collective may wait for the other ranks before the job is aborted",
+            at_least(1));
+  s.add_double("dist.bucket_mb", 25, "size of the gradient all-reduce buckets, in MiB",
+               at_least(0.001));
+  s.add_string("dist.grad_sync", "overlap",
+               "overlap: all-reduce gradient buckets during backward; after_backward: one "
+               "bucketed all-reduce after backward",
+               one_of({"overlap", "after_backward"}));
 }
 
 void add_data_keys(ConfigSchema& s) {
@@ -143,6 +157,7 @@ std::shared_ptr<const ConfigSchema> default_schema() {
     add_model_keys(*s);
     add_data_keys(*s);
     add_densereg_keys(*s);
+    add_dist_keys(*s);
     return s;
   }();
   return schema;

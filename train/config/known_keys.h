@@ -18,6 +18,8 @@ void add_model_keys(ConfigSchema& schema);
 void add_data_keys(ConfigSchema& schema);
 // densereg.* (the densereg task) and data.synth_faces.* (its dataset).
 void add_densereg_keys(ConfigSchema& schema);
+// dist.*: data-parallel training (docs/DISTRIBUTED.md).
+void add_dist_keys(ConfigSchema& schema);
 
 // Every component's keys, built once.
 std::shared_ptr<const ConfigSchema> default_schema();
