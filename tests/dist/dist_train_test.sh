@@ -15,6 +15,10 @@ rm -rf "$work"
 mkdir -p "$work"
 export TMPDIR=/tmp  # OpenMPI's session sockets need short paths
 export DC_NUM_THREADS=1
+# Every rank inherits Bazel's XML_OUTPUT_FILE: gtest in both ranks would write the same results
+# file over each other (a garbled file that scripts/test.sh cannot count). Bazel writes this
+# sh_test's own result instead.
+unset XML_OUTPUT_FILE GTEST_OUTPUT
 mpirun_cmd=(mpirun --oversubscribe --tag-output -x DC_NUM_THREADS -x TEST_TMPDIR)
 if [ "$(id -u)" = 0 ]; then
   mpirun_cmd+=(--allow-run-as-root)
