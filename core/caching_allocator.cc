@@ -122,11 +122,11 @@ void CachingAllocator::reset_peak() {
 
 std::string CachingAllocator::summary_locked() const {
   return detail::concat("allocated ", format_bytes(stats_.allocated), ", cached ",
-                        format_bytes(stats_.cached), ", peak ",
-                        format_bytes(stats_.peak_allocated), ", reserved ",
-                        format_bytes(stats_.reserved()), " (", stats_.num_allocs, " allocations, ",
-                        stats_.num_cache_hits, " cache hits, ", stats_.num_raw_allocs,
-                        " raw allocations, ", stats_.num_raw_frees, " raw frees)");
+                        format_bytes(stats_.cached), ", peak ", format_bytes(stats_.peak_allocated),
+                        ", reserved ", format_bytes(stats_.reserved()), " (", stats_.num_allocs,
+                        " allocations, ", stats_.num_cache_hits, " cache hits, ",
+                        stats_.num_raw_allocs, " raw allocations, ", stats_.num_raw_frees,
+                        " raw frees)");
 }
 
 std::string CachingAllocator::summary() const {

@@ -47,11 +47,11 @@ struct CachingAllocatorStats {
   size_t cached = 0;          // free blocks kept for reuse
   size_t peak_allocated = 0;  // highest `allocated` since construction or reset_peak()
   size_t reserved() const { return allocated + cached; }  // everything taken from the source
-  int64_t num_allocs = 0;     // allocate() calls with nbytes > 0
-  int64_t num_cache_hits = 0; // of those, served from a free list
-  int64_t num_raw_allocs = 0; // calls into the raw source that succeeded
-  int64_t num_raw_frees = 0;  // blocks given back to the raw source
-  int64_t num_ooms = 0;       // requests that failed even after releasing the cache
+  int64_t num_allocs = 0;                                 // allocate() calls with nbytes > 0
+  int64_t num_cache_hits = 0;                             // of those, served from a free list
+  int64_t num_raw_allocs = 0;  // calls into the raw source that succeeded
+  int64_t num_raw_frees = 0;   // blocks given back to the raw source
+  int64_t num_ooms = 0;        // requests that failed even after releasing the cache
 };
 
 class CachingAllocator {

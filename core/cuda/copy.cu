@@ -54,41 +54,68 @@ __global__ void strided_copy_kernel(char* dst, const char* src, OffsetCalc<2> ca
 // Values cross dtypes through int64 when both sides are integers (exact), else through double.
 __device__ __forceinline__ double load_double(const char* p, DType t) {
   switch (t) {
-    case DType::f32: return *reinterpret_cast<const float*>(p);
-    case DType::f64: return *reinterpret_cast<const double*>(p);
-    case DType::f16: return __half2float(*reinterpret_cast<const __half*>(p));
-    case DType::bf16: return __bfloat162float(*reinterpret_cast<const __nv_bfloat16*>(p));
-    case DType::i32: return *reinterpret_cast<const int32_t*>(p);
-    case DType::i64: return static_cast<double>(*reinterpret_cast<const int64_t*>(p));
-    case DType::u8: return *reinterpret_cast<const uint8_t*>(p);
-    case DType::b8: return *reinterpret_cast<const bool*>(p) ? 1.0 : 0.0;
+    case DType::f32:
+      return *reinterpret_cast<const float*>(p);
+    case DType::f64:
+      return *reinterpret_cast<const double*>(p);
+    case DType::f16:
+      return __half2float(*reinterpret_cast<const __half*>(p));
+    case DType::bf16:
+      return __bfloat162float(*reinterpret_cast<const __nv_bfloat16*>(p));
+    case DType::i32:
+      return *reinterpret_cast<const int32_t*>(p);
+    case DType::i64:
+      return static_cast<double>(*reinterpret_cast<const int64_t*>(p));
+    case DType::u8:
+      return *reinterpret_cast<const uint8_t*>(p);
+    case DType::b8:
+      return *reinterpret_cast<const bool*>(p) ? 1.0 : 0.0;
   }
   return 0;
 }
 
 __device__ __forceinline__ int64_t load_int(const char* p, DType t) {
   switch (t) {
-    case DType::i32: return *reinterpret_cast<const int32_t*>(p);
-    case DType::i64: return *reinterpret_cast<const int64_t*>(p);
-    case DType::u8: return *reinterpret_cast<const uint8_t*>(p);
-    case DType::b8: return *reinterpret_cast<const bool*>(p) ? 1 : 0;
-    default: return 0;
+    case DType::i32:
+      return *reinterpret_cast<const int32_t*>(p);
+    case DType::i64:
+      return *reinterpret_cast<const int64_t*>(p);
+    case DType::u8:
+      return *reinterpret_cast<const uint8_t*>(p);
+    case DType::b8:
+      return *reinterpret_cast<const bool*>(p) ? 1 : 0;
+    default:
+      return 0;
   }
 }
 
 template <typename V>
 __device__ __forceinline__ void store(char* p, DType t, V v) {
   switch (t) {
-    case DType::f32: *reinterpret_cast<float*>(p) = static_cast<float>(v); break;
-    case DType::f64: *reinterpret_cast<double*>(p) = static_cast<double>(v); break;
-    case DType::f16: *reinterpret_cast<__half*>(p) = __float2half_rn(static_cast<float>(v)); break;
+    case DType::f32:
+      *reinterpret_cast<float*>(p) = static_cast<float>(v);
+      break;
+    case DType::f64:
+      *reinterpret_cast<double*>(p) = static_cast<double>(v);
+      break;
+    case DType::f16:
+      *reinterpret_cast<__half*>(p) = __float2half_rn(static_cast<float>(v));
+      break;
     case DType::bf16:
       *reinterpret_cast<__nv_bfloat16*>(p) = __float2bfloat16_rn(static_cast<float>(v));
       break;
-    case DType::i32: *reinterpret_cast<int32_t*>(p) = static_cast<int32_t>(v); break;
-    case DType::i64: *reinterpret_cast<int64_t*>(p) = static_cast<int64_t>(v); break;
-    case DType::u8: *reinterpret_cast<uint8_t*>(p) = static_cast<uint8_t>(v); break;
-    case DType::b8: *reinterpret_cast<bool*>(p) = v != V(0); break;
+    case DType::i32:
+      *reinterpret_cast<int32_t*>(p) = static_cast<int32_t>(v);
+      break;
+    case DType::i64:
+      *reinterpret_cast<int64_t*>(p) = static_cast<int64_t>(v);
+      break;
+    case DType::u8:
+      *reinterpret_cast<uint8_t*>(p) = static_cast<uint8_t>(v);
+      break;
+    case DType::b8:
+      *reinterpret_cast<bool*>(p) = v != V(0);
+      break;
   }
 }
 
@@ -117,24 +144,32 @@ void copy_same_device(const Tensor& dst, const Tensor& src) {
   char* d = static_cast<char*>(dst.raw_data());
   const char* s = static_cast<const char*>(src.raw_data());
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
-    DC_CUDA_CHECK(cudaMemcpyAsync(d, s, n * dtype_size(dst.dtype()), cudaMemcpyDeviceToDevice,
-                                  stream),
-                  "copy ", src.str(), " -> ", dst.str(), " on ", dst.device());
+    DC_CUDA_CHECK(
+        cudaMemcpyAsync(d, s, n * dtype_size(dst.dtype()), cudaMemcpyDeviceToDevice, stream),
+        "copy ", src.str(), " -> ", dst.str(), " on ", dst.device());
     return;
   }
   const auto calc = make_offset_calc<2>({&dst, &src}, "copy");
   const unsigned grid = grid_for(n, device);
   if (dst.dtype() == src.dtype()) {
     switch (dtype_size(dst.dtype())) {
-      case 1: strided_copy_kernel<uint8_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n); break;
-      case 2: strided_copy_kernel<uint16_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n); break;
-      case 4: strided_copy_kernel<uint32_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n); break;
-      default: strided_copy_kernel<uint64_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n); break;
+      case 1:
+        strided_copy_kernel<uint8_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n);
+        break;
+      case 2:
+        strided_copy_kernel<uint16_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n);
+        break;
+      case 4:
+        strided_copy_kernel<uint32_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n);
+        break;
+      default:
+        strided_copy_kernel<uint64_t><<<grid, kThreads, 0, stream>>>(d, s, calc, n);
+        break;
     }
   } else {
-    convert_kernel<<<grid, kThreads, 0, stream>>>(d, dst.dtype(), s, src.dtype(), calc, n,
-                                                  is_integral(dst.dtype()) &&
-                                                      is_integral(src.dtype()));
+    convert_kernel<<<grid, kThreads, 0, stream>>>(
+        d, dst.dtype(), s, src.dtype(), calc, n,
+        is_integral(dst.dtype()) && is_integral(src.dtype()));
   }
   check_launch("copy");
 }
@@ -204,8 +239,8 @@ void device_copy(const Tensor& dst, const Tensor& src, bool blocking) {
     Tensor target = dst.is_contiguous() ? dst : empty(dst.sizes(), dst.dtype(), dd);
     {
       CudaDeviceGuard guard(dd.index);
-      DC_CUDA_CHECK(cudaMemcpyPeerAsync(target.raw_data(), dd.index, s.raw_data(), sd.index,
-                                        nbytes, current_cuda_stream(dd.index).handle()),
+      DC_CUDA_CHECK(cudaMemcpyPeerAsync(target.raw_data(), dd.index, s.raw_data(), sd.index, nbytes,
+                                        current_cuda_stream(dd.index).handle()),
                     "copy ", src.str(), " from ", sd, " to ", dd);
     }
     if (!target.same(dst)) copy_same_device(dst, target);

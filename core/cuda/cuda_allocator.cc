@@ -36,8 +36,8 @@ class CudaDeviceMemory final : public RawMemory {
   void synchronize() override { cuda_synchronize(device_); }
   std::string describe() const override {
     const auto [free, total] = cuda_memory_info(device_);
-    return detail::concat("cuda:", device_, " (", cuda_device_properties(device_).name, "): ",
-                          format_bytes(free), " free of ", format_bytes(total));
+    return detail::concat("cuda:", device_, " (", cuda_device_properties(device_).name,
+                          "): ", format_bytes(free), " free of ", format_bytes(total));
   }
 
  private:
@@ -48,9 +48,7 @@ class CudaDeviceMemory final : public RawMemory {
 class CudaCachingAllocator final : public Allocator {
  public:
   explicit CudaCachingAllocator(int device)
-      : device_(device),
-        raw_(device),
-        cache_(detail::concat("CUDA device cuda:", device), raw_) {}
+      : device_(device), raw_(device), cache_(detail::concat("CUDA device cuda:", device), raw_) {}
   void* allocate(size_t nbytes) override {
     return cache_.allocate(nbytes, current_cuda_stream(device_).handle());
   }
@@ -154,7 +152,9 @@ PinnedAllocator& pinned_allocator() {
 
 }  // namespace
 
-CachingAllocatorStats cuda_memory_stats(int device) { return device_allocator(device).cache().stats(); }
+CachingAllocatorStats cuda_memory_stats(int device) {
+  return device_allocator(device).cache().stats();
+}
 std::string cuda_memory_summary(int device) {
   return detail::concat("cuda:", device, ": ", device_allocator(device).cache().summary());
 }
@@ -162,7 +162,8 @@ void cuda_empty_cache(int device) { device_allocator(device).cache().empty_cache
 void cuda_reset_peak_memory_stats(int device) { device_allocator(device).cache().reset_peak(); }
 
 Tensor empty_pinned(const Shape& shape, DType dtype) {
-  for (int64_t s : shape) DC_CHECK(s >= 0, "empty_pinned: negative size in shape ", shape_str(shape));
+  for (int64_t s : shape)
+    DC_CHECK(s >= 0, "empty_pinned: negative size in shape ", shape_str(shape));
   const size_t nbytes = static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype);
   auto storage = std::make_shared<StorageImpl>(nbytes, pinned_allocator());
   return make_tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);

@@ -39,8 +39,8 @@ std::string cuda_unavailable_reason() { return device_count_once().reason; }
 void check_cuda_device(Device device) {
   DC_CHECK(device.type == DeviceType::CUDA, "expected a CUDA device, got ", device);
   const int n = cuda_device_count();
-  DC_CHECK(n > 0, "device ", device, " requested but no CUDA device is usable: ",
-           cuda_unavailable_reason());
+  DC_CHECK(n > 0, "device ", device,
+           " requested but no CUDA device is usable: ", cuda_unavailable_reason());
   DC_CHECK(device.index >= 0 && device.index < n, "device ", device, " requested but only ", n,
            " CUDA device", n == 1 ? " is" : "s are", " present (cuda:0 to cuda:", n - 1, ")");
 }

@@ -22,9 +22,9 @@ CudaStream CudaStream::create(int device, bool high_priority) {
   int least = 0, greatest = 0;
   DC_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest), "CudaStream::create");
   cudaStream_t s = nullptr;
-  DC_CUDA_CHECK(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking,
-                                             high_priority ? greatest : least),
-                "CudaStream::create(cuda:", device, ")");
+  DC_CUDA_CHECK(
+      cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, high_priority ? greatest : least),
+      "CudaStream::create(cuda:", device, ")");
   std::shared_ptr<void> owner(static_cast<void*>(s), [device](void* p) {
     int prev = 0;
     (void)cudaGetDevice(&prev);
@@ -93,9 +93,9 @@ CudaEvent::~CudaEvent() {
 void CudaEvent::record(const CudaStream& stream) {
   CudaDeviceGuard guard(stream.device());
   if (event_ == nullptr) {
-    DC_CUDA_CHECK(cudaEventCreateWithFlags(&event_, timing_ ? cudaEventDefault
-                                                            : cudaEventDisableTiming),
-                  "CudaEvent::record");
+    DC_CUDA_CHECK(
+        cudaEventCreateWithFlags(&event_, timing_ ? cudaEventDefault : cudaEventDisableTiming),
+        "CudaEvent::record");
     device_ = stream.device();
   }
   DC_CHECK(device_ == stream.device(), "CudaEvent::record: event of cuda:", device_,

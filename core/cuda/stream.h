@@ -26,7 +26,9 @@ class CudaStream {
   void synchronize() const;
   // True when all work queued on the stream has finished.
   bool query() const;
-  bool operator==(const CudaStream& o) const { return handle_ == o.handle_ && device_ == o.device_; }
+  bool operator==(const CudaStream& o) const {
+    return handle_ == o.handle_ && device_ == o.device_;
+  }
 
  private:
   CudaStream(cudaStream_t handle, int device, std::shared_ptr<void> owner)
