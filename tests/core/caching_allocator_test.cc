@@ -91,7 +91,9 @@ TEST(CachingAllocator, SteadyStateMakesNoRawCalls) {
     std::vector<void*> live;
     for (size_t n : step) live.push_back(a.allocate(n, kStreamA));
     for (void* p : live) a.deallocate(p);
-    if (it == 0) EXPECT_EQ(raw.allocs, 5);
+    if (it == 0) {
+      EXPECT_EQ(raw.allocs, 5);
+    }
   }
   EXPECT_EQ(raw.allocs, 5);
   EXPECT_EQ(raw.frees, 0);

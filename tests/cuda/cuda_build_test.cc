@@ -32,7 +32,9 @@ TEST(CudaBuild, DeviceCodeWasCompiledForTheConfiguredArchitectures) {
   for (size_t i = 0; i < archs.size(); ++i) {
     EXPECT_GE(archs[i], 500);
     EXPECT_EQ(archs[i] % 10, 0) << archs[i];
-    if (i > 0) EXPECT_GT(archs[i], archs[i - 1]);
+    if (i > 0) {
+      EXPECT_GT(archs[i], archs[i - 1]);
+    }
   }
   std::cout << "compiled for:";
   for (int a : archs) std::cout << " sm_" << a / 10;
