@@ -40,19 +40,19 @@ CpuAllocator& cpu_allocator() {
 }
 
 namespace {
-Allocator* g_cuda_allocator = nullptr;
+DeviceAllocatorFn* g_cuda_allocator = nullptr;
 }
 
-void register_allocator(DeviceType type, Allocator* allocator) {
+void register_allocator(DeviceType type, DeviceAllocatorFn* allocator_of_index) {
   DC_CHECK(type == DeviceType::CUDA, "only the CUDA allocator can be registered");
-  g_cuda_allocator = allocator;
+  g_cuda_allocator = allocator_of_index;
 }
 
 Allocator& allocator_for(Device device) {
   if (device.is_cpu()) return cpu_allocator();
   DC_CHECK(g_cuda_allocator != nullptr, "device ", device,
            " requested but this build has no CUDA backend (built CPU-only)");
-  return *g_cuda_allocator;
+  return g_cuda_allocator(device.index);
 }
 
 }  // namespace dc

@@ -38,8 +38,11 @@ class CpuAllocator final : public Allocator {
 };
 
 CpuAllocator& cpu_allocator();
-// The allocator registered for a device; CUDA registers its own when the backend is linked in.
+// The allocator for a device. CUDA devices get theirs from the function the CUDA backend
+// registers when it is linked in (one caching allocator per device index); that function throws a
+// dc::Error when the index names no usable device.
 Allocator& allocator_for(Device device);
-void register_allocator(DeviceType type, Allocator* allocator);
+using DeviceAllocatorFn = Allocator&(int index);
+void register_allocator(DeviceType type, DeviceAllocatorFn* allocator_of_index);
 
 }  // namespace dc
