@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/cpu_time.h"
 #include "core/error.h"
 #include "core/philox.h"
 #include "data/synth/body_world.h"
@@ -16,12 +17,6 @@
 namespace dc {
 namespace bench {
 namespace {
-
-double thread_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 double wall_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -53,13 +48,13 @@ SampleTimes time_face(int size, uint64_t seed, int supersample, Antialias aa) {
   o.supersample = supersample;
   o.antialias = aa;
   SampleTimes t;
-  const double w0 = wall_seconds(), c0 = thread_seconds();
+  const double w0 = wall_seconds(), c0 = thread_cpu_seconds();
   Generator rng(seed);
   const FaceScene scene = FaceScene::sample(rng, o);
-  const double c1 = thread_seconds();
+  const double c1 = thread_cpu_seconds();
   FaceRenderTimes r;
   const Sample s = render_face_scene(scene, o, &r);
-  t.cpu = thread_seconds() - c0;
+  t.cpu = thread_cpu_seconds() - c0;
   t.wall = wall_seconds() - w0;
   t.stages = {c1 - c0,  r.mesh,      r.texture, r.background, r.render,
               r.labels, r.landmarks, r.post,    r.tensors};
@@ -77,15 +72,15 @@ SampleTimes time_body(int size, uint64_t seed, int supersample, Antialias aa) {
   o.supersample = supersample;
   o.antialias = aa;
   SampleTimes t;
-  const double w0 = wall_seconds(), c0 = thread_seconds();
+  const double w0 = wall_seconds(), c0 = thread_cpu_seconds();
   Generator rng(seed);
   const BodyScene scene = sample_body_scene(rng, o);
-  const double c1 = thread_seconds();
+  const double c1 = thread_cpu_seconds();
   BodyRenderTimes r;
   const BodyRender render = render_body_scene(scene, o, &r);
-  const double c2 = thread_seconds();
+  const double c2 = thread_cpu_seconds();
   const Sample s = body_scene_sample(render);
-  t.cpu = thread_seconds() - c0;
+  t.cpu = thread_cpu_seconds() - c0;
   t.wall = wall_seconds() - w0;
   t.stages = {c1 - c0, r.mesh, r.texture, r.render, r.labels, t.cpu - (c2 - c0)};
   DC_CHECK(s.count("image") == 1, "bench synth: body sample without an image");

@@ -9,14 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/cpu_time.h"
 #include "data/synth/body_world.h"
 #include "data/synth/geodesics.h"
-
-static double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 int main(int argc, char** argv) {
   using namespace dc;
@@ -29,13 +24,13 @@ int main(int argc, char** argv) {
   int64_t people = 0, triangles = 0;
   for (int i = 0; i < scenes; ++i) {
     Generator gen(1000 + i);
-    const double t0 = cpu_now();
+    const double t0 = thread_cpu_seconds();
     const BodyScene scene = sample_body_scene(gen, opt);
-    const double t1 = cpu_now();
+    const double t1 = thread_cpu_seconds();
     const BodyRender r = render_body_scene(scene, opt);
-    const double t2 = cpu_now();
+    const double t2 = thread_cpu_seconds();
     const Sample s = body_scene_sample(r);
-    const double t3 = cpu_now();
+    const double t3 = thread_cpu_seconds();
     t_sample += t1 - t0;
     t_render += t2 - t1;
     t_tensor += t3 - t2;
@@ -71,11 +66,11 @@ int main(int argc, char** argv) {
       "render(mirror) over 10 scenes (%.3f %%)\n",
       static_cast<long long>(bad), static_cast<long long>(fg), 100.0 * bad / fg);
   if (kappa) {
-    const double t0 = cpu_now();
+    const double t0 = thread_cpu_seconds();
     const BodyGeodesics geo(2);
-    const double t1 = cpu_now();
+    const double t1 = thread_cpu_seconds();
     const auto k = geo.kappa(48);
-    const double t2 = cpu_now();
+    const double t2 = thread_cpu_seconds();
     std::printf("geodesics: %lld nodes, built in %.2f s; kappa (48 sources/part) in %.2f s:\n",
                 static_cast<long long>(geo.graph().num_nodes()), t1 - t0, t2 - t1);
     const char* names[9] = {"background", "torso",      "hands",      "feet", "upper legs",

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/cpu_time.h"
 #include "core/error.h"
 #include "data/synth/body_random.h"
 #include "data/synth/rasterizer.h"
@@ -18,23 +19,7 @@ constexpr double kPi = 3.14159265358979323846;
 // before the keypoint counts as occluded (metres).
 constexpr double kVisibilityTolerance = 0.03;
 
-double thread_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-// Adds the thread CPU seconds since the last lap to a stage of `times` (when timing).
-struct Stopwatch {
-  BodyRenderTimes* times;
-  double last = times ? thread_seconds() : 0;
-  void lap(double BodyRenderTimes::*slot) {
-    if (!times) return;
-    const double now = thread_seconds();
-    times->*slot += now - last;
-    last = now;
-  }
-};
+using Stopwatch = StageStopwatch<BodyRenderTimes>;
 
 // A wall above the horizon and a floor below it, with a few rectangles (doors, windows, boxes)
 // and a little noise.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cpu_time.h"
 #include "core/error.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/render_tensors.h"
@@ -22,23 +23,7 @@ constexpr double kDeg = kPi / 180;
 const Vec3 kFaceCentre{0, -0.02, 0.07};
 constexpr double kFaceHeight = 0.185;
 
-double thread_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-// Adds the seconds since the last call to `slot` (if timing).
-struct Stopwatch {
-  FaceRenderTimes* times;
-  double last = times ? thread_seconds() : 0;
-  void lap(double FaceRenderTimes::*slot) {
-    if (!times) return;
-    const double now = thread_seconds();
-    times->*slot += now - last;
-    last = now;
-  }
-};
+using Stopwatch = StageStopwatch<FaceRenderTimes>;
 
 std::array<float, 3> random_colour(Draws& d) {
   return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};

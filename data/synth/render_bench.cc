@@ -9,17 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "core/cpu_time.h"
 #include "data/synth/render_tensors.h"
 #include "data/synth/shading.h"
 
 // Seconds of CPU time of this thread: the machine is shared, so wall time would count other
 // processes' time slices.
-static double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 int main(int argc, char** argv) {
   using namespace dc;
   const int iters = argc > 1 ? std::atoi(argv[1]) : 50;
@@ -68,11 +63,11 @@ int main(int argc, char** argv) {
   double best = 1e30, total = 0;
   int64_t covered = 0;
   for (int it = 0; it < iters; ++it) {
-    const auto t0 = cpu_now();
+    const auto t0 = thread_cpu_seconds();
     const Render r = render(m, cam, opt, raster);
     const std::vector<float> uvs = interpolate(m, r.fragments, "uv");
     const std::vector<float> parts = interpolate(m, r.fragments, "part");
-    const auto t1 = cpu_now();
+    const auto t1 = thread_cpu_seconds();
     const double ms = (t1 - t0) * 1e3;
     best = std::min(best, ms);
     total += ms;
@@ -82,11 +77,11 @@ int main(int argc, char** argv) {
   {
     double tr = 1e30, tr2 = 1e30;
     for (int it = 0; it < iters; ++it) {
-      auto t0 = cpu_now();
+      auto t0 = thread_cpu_seconds();
       Fragments f = rasterize(m, cam, raster);
-      auto t1 = cpu_now();
+      auto t1 = thread_cpu_seconds();
       Fragments f2 = rasterize(m, supersampled(cam, 2), raster);
-      auto t2 = cpu_now();
+      auto t2 = thread_cpu_seconds();
       tr = std::min(tr, (t1 - t0) * 1e3);
       tr2 = std::min(tr2, (t2 - t1) * 1e3);
     }
