@@ -137,9 +137,14 @@ QuantizedLosses quantized_regression_losses(const Tensor& logits, const Tensor& 
   out.classification = cross_entropy(logits, targets.label);
   const Tensor fg = ne(targets.label, zeros({}, DType::i64));
   out.foreground = sum(fg.to(DType::i64)).item<int64_t>();
-  const Tensor predicted = residual_at(residuals, targets.bin);
-  const Tensor total =
-      smooth_l1_loss(predicted, targets.residual, beta, fg.to(DType::f32), Reduction::kSum);
+  // In coordinate units (d·r̂_q against d·r = u − d·q): the loss measures the error of û given
+  // the right bin, so one residual weight means the same thing for every K (the thesis's 40 for
+  // K = 10 and 70 for K = 1 are of one order). In bin units, K = 10 would weigh the residuals
+  // K² = 100 times more, enough to drown the classifier's gradient in the shared trunk.
+  const double d = 1.0 / static_cast<double>(residuals.size(1));
+  const Tensor predicted = residual_at(residuals, targets.bin) * d;
+  const Tensor total = smooth_l1_loss(predicted, targets.residual * d, beta, fg.to(DType::f32),
+                                      Reduction::kSum);
   // No foreground: a zero that keeps the graph (every parameter still gets a gradient of 0).
   out.residual = total / static_cast<double>(std::max<int64_t>(out.foreground, 1));
   return out;

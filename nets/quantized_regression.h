@@ -18,9 +18,9 @@
 // The training losses (quantized_regression_losses):
 //   classification  softmax cross entropy over all pixels, target 0 on background, q + 1 on the
 //                   foreground (mean over pixels)
-//   residual        smooth L1 (beta) between r̂_q — the ground-truth bin's channel, gathered — and
-//                   r, on the foreground only, summed and divided by the number of foreground
-//                   pixels (0 when there is none)
+//   residual        smooth L1 (beta) between d·r̂_q — the ground-truth bin's channel, gathered,
+//                   in coordinate units — and d·r, on the foreground only, summed and divided by
+//                   the number of foreground pixels (0 when there is none)
 //
 // Layouts: maps are [N, H, W] (u, mask) and [N, C, H, W] (logits with C = K + 1, residuals with
 // C = K), f32, on one device.

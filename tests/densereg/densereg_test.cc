@@ -51,14 +51,15 @@ TEST(DenseRegLoss, EqualsHandComputation) {
   // V: pixel 0 v = 0.75 -> q = 1, label 2, r = 0.5.
   const double v_cls = 0.5 * (ce({-0.2, 0.3, 0.9}, 2) + ce({0.5, 0.1, -1.0}, 0));
   // Residuals on the ground-truth bin's channel of the one face pixel: U bin 0 holds 0.8, V bin 1
-  // holds 0.45; smooth L1 0.5 d^2, over 1 foreground pixel, times 40.
-  const double u_res = 40 * 0.5 * (0.8 - 0.5) * (0.8 - 0.5);
-  const double v_res = 40 * 0.5 * (0.45 - 0.5) * (0.45 - 0.5);
+  // holds 0.45; in coordinate units (bin width 1/2) smooth L1 0.5 x^2, over 1 foreground pixel,
+  // times 40.
+  const double u_res = 40 * 0.5 * (0.5 * (0.8 - 0.5)) * (0.5 * (0.8 - 0.5));
+  const double v_res = 40 * 0.5 * (0.5 * (0.45 - 0.5)) * (0.5 * (0.45 - 0.5));
   EXPECT_NEAR(l.at("loss_u_cls").item<double>(), u_cls, 1e-5);
   EXPECT_NEAR(l.at("loss_v_cls").item<double>(), v_cls, 1e-5);
   EXPECT_NEAR(l.at("loss_u_res").item<double>(), u_res, 1e-5);
   EXPECT_NEAR(l.at("loss_v_res").item<double>(), v_res, 1e-5);
-  EXPECT_NEAR(u_res, 1.8, 1e-12);
+  EXPECT_NEAR(u_res, 0.45, 1e-12);
 
   o.mode = DenseRegMode::kBinsOnly;
   const auto q = densereg_losses(b.heads(), b.uv, b.mask, Tensor(), o);

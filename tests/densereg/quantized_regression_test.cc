@@ -125,16 +125,18 @@ TEST(QuantizedRegression, LossesEqualHandComputation) {
   }
   ce /= 4;
   // Residual channel of the ground-truth bin: pixel 0 bin 0 -> 0.9, pixel 1 bin 1 -> 0.7,
-  // pixel 3 bin 1 -> -0.6. Smooth L1 (beta 1): 0.5 d^2 for |d| < 1, else |d| - 0.5.
-  auto sl1 = [](double d) { return std::abs(d) < 1 ? 0.5 * d * d : std::abs(d) - 0.5; };
-  const double res = (sl1(0.9 - 0.6) + sl1(0.7 - 0.6) + sl1(-0.6 - 1.0)) / 3;
+  // pixel 3 bin 1 -> -0.6; the loss compares them in coordinate units (times d = 1/2).
+  // Smooth L1 (beta 1): 0.5 x^2 for |x| < 1, else |x| - 0.5.
+  auto sl1 = [](double x) { return std::abs(x) < 1 ? 0.5 * x * x : std::abs(x) - 0.5; };
+  const double d = 0.5;
+  const double res = (sl1(d * (0.9 - 0.6)) + sl1(d * (0.7 - 0.6)) + sl1(d * (-0.6 - 1.0))) / 3;
   EXPECT_EQ(l.foreground, 3);
   EXPECT_NEAR(l.classification.item<double>(), ce, 1e-5);
   EXPECT_NEAR(l.residual.item<double>(), res, 1e-6);
-  EXPECT_NEAR(res, (0.045 + 0.005 + 1.1) / 3, 1e-12);  // the hand numbers themselves
+  EXPECT_NEAR(res, (0.01125 + 0.00125 + 0.32) / 3, 1e-12);  // the hand numbers themselves
   // L1 (beta 0).
   const QuantizedLosses l1 = quantized_regression_losses(logits, residuals, t, 0.0);
-  EXPECT_NEAR(l1.residual.item<double>(), (0.3 + 0.1 + 1.6) / 3, 1e-6);
+  EXPECT_NEAR(l1.residual.item<double>(), (0.15 + 0.05 + 0.8) / 3, 1e-6);
 }
 
 TEST(QuantizedRegression, EmptyForegroundGivesZeroResidual) {
