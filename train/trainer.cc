@@ -221,6 +221,8 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
   if (comm == nullptr) {
     CommOptions co;
     co.timeout_s = static_cast<double>(cfg_.get_int("dist.timeout_s"));
+    co.backend =
+        resolve_comm_backend(cfg_.get_string("dist.backend"), cfg_.get_string("device") != "cpu");
     comm = make_communicator(co);
   }
   comm_ = std::move(comm);
@@ -265,7 +267,7 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
     for (const auto& [name, m] : task_->model().named_modules()) {
       if (auto* bn = dynamic_cast<BatchNorm2d*>(m)) {
         bn->sync_all_reduce = [sync, name = name](const Tensor& t) {
-          sync->all_reduce(t, ReduceOp::sum, name + " (sync_bn)");
+          sync->all_reduce(t, CommReduce::sum, name + " (sync_bn)");
         };
         ++count;
       }
@@ -283,49 +285,56 @@ std::map<std::string, double> Trainer::evaluate() {
   DC_CHECK(test_set_ != nullptr,
            "evaluation needs a test set: config key data.test.name is not set");
   if (comm_->world_size() == 1) return evaluate_on(*task_, test_set_, cfg_);
-  return evaluate_sharded();
+  // Every rank evaluates the same model: rank 0's buffers (the plain batch-norm running
+  // statistics of each rank's own batches differ), as DDP's broadcast_buffers.
+  broadcast_buffers();
+  return evaluate_sharded_on(*task_, test_set_, cfg_, *comm_, log_);
 }
 
-std::map<std::string, double> Trainer::evaluate_sharded() {
-  const int world = comm_->world_size(), rank = comm_->rank();
-  if (!task_->supports_evaluate_sums()) {
+std::map<std::string, double> evaluate_sharded_on(Task& task,
+                                                  std::shared_ptr<const Dataset> dataset,
+                                                  const Config& cfg, Communicator& comm,
+                                                  std::ostream& log) {
+  const int world = comm.world_size(), rank = comm.rank();
+  if (world == 1) return evaluate_on(task, std::move(dataset), cfg);
+  if (!task.supports_evaluate_sums()) {
     // Still equal to single-process evaluation, only not divided among the ranks.
-    if (is_main()) {
-      log_ << "note: task " << cfg_.get_string("task")
-           << " has no evaluate_sums(); every rank evaluates the whole test set\n";
+    if (rank == 0) {
+      log << "note: task " << cfg.get_string("task")
+          << " has no evaluate_sums(); every rank evaluates the whole test set\n";
     }
-    return evaluate_on(*task_, test_set_, cfg_);
+    return evaluate_on(task, std::move(dataset), cfg);
   }
-  const int64_t n = test_set_->size();
-  auto shard = std::make_shared<ShardDataset>(test_set_, n * rank / world, n * (rank + 1) / world,
-                                              test_loader_seed(cfg_));
+  const int64_t n = dataset->size();
+  auto shard = std::make_shared<ShardDataset>(dataset, n * rank / world, n * (rank + 1) / world,
+                                              test_loader_seed(cfg));
   LoaderOptions o;
-  o.batch_size = std::max<int64_t>(1, cfg_.get_int("data.batch_size") / world);
+  o.batch_size = std::max<int64_t>(1, cfg.get_int("data.batch_size") / world);
   o.shuffle = false;
   o.drop_last = false;
   o.repeat = false;
-  o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
-  o.seed = test_loader_seed(cfg_);
+  o.num_workers = static_cast<int>(cfg.get_int("data.num_workers"));
+  o.seed = test_loader_seed(cfg);
   std::map<std::string, double> sums;
-  Module& model = task_->model();
+  Module& model = task.model();
   const bool was_training = model.is_training();
   model.eval();
   if (shard->size() > 0) {
     // The loader rejects an empty dataset; a rank whose shard is empty contributes nothing.
     DataLoader loader(shard, o);
     NoGradGuard no_grad;
-    sums = task_->evaluate_sums(loader);
+    sums = task.evaluate_sums(loader);
   } else {
-    sums = task_->evaluate_sums_empty();
+    sums = task.evaluate_sums_empty();
   }
   model.train(was_training);
   Tensor packed = empty({static_cast<int64_t>(sums.size())}, DType::f64);
   int64_t i = 0;
   for (const auto& [key, value] : sums) packed.data<double>()[i++] = value;
-  comm_->all_reduce(packed, ReduceOp::sum, "evaluation sums");
+  comm.all_reduce(packed, CommReduce::sum, "evaluation sums");
   i = 0;
   for (auto& [key, value] : sums) value = packed.data<double>()[i++];
-  return task_->metrics_from_sums(sums, test_set_->name());
+  return task.metrics_from_sums(sums, dataset->name());
 }
 
 void Trainer::agree(Step* step, bool* finite) {
@@ -337,7 +346,7 @@ void Trainer::agree(Step* step, bool* finite) {
   p[2] = step->total;
   int64_t i = 3;
   for (const auto& [name, value] : step->losses) p[i++] = value;
-  comm_->all_reduce(v, ReduceOp::sum, "loss values and flags");
+  comm_->all_reduce(v, CommReduce::sum, "loss values and flags");
   const double w = comm_->world_size();
   *finite = p[0] == 0;
   step->interrupt = p[1] > 0;
@@ -348,6 +357,10 @@ void Trainer::agree(Step* step, bool* finite) {
 
 void Trainer::broadcast_state() {
   for (const auto& [name, t] : task_->model().state_dict()) comm_->broadcast(t, 0, name);
+}
+
+void Trainer::broadcast_buffers() {
+  for (const auto& [name, t] : task_->model().named_buffers()) comm_->broadcast(t, 0, name);
 }
 
 bool Trainer::run_iteration(int64_t iteration, Step* step) {
@@ -397,6 +410,8 @@ void Trainer::save(int64_t iterations_done) {
   // Every rank's default generator goes into the checkpoint (a collective: all ranks call save).
   std::vector<RngState> rank_rngs(1, rng_state(default_generator()));
   if (comm_->world_size() > 1) {
+    // The checkpoint holds rank 0's buffers; every rank continues from those same values.
+    broadcast_buffers();
     const RngState mine = rng_state(default_generator());
     Tensor t = empty({2}, DType::i64);
     t.data<int64_t>()[0] = static_cast<int64_t>(mine.seed);

@@ -16,9 +16,10 @@
 // rank 0 at the start and after a resume; gradients are averaged over the ranks in buckets while
 // backward runs (train/grad_sync.h), on the last micro-batch of an accumulation only; the
 // non-finite-loss decision, the logged losses and SIGINT are agreed by all ranks; evaluation is
-// sharded and its sums all-reduced; only rank 0 writes config.yaml, metrics.jsonl, checkpoints
-// and progress. model.sync_bn computes batch-norm statistics over the global batch. With one rank
-// all of this is skipped and the loop is exactly the single-process one.
+// sharded and its sums all-reduced; batch-norm running statistics (buffers) are broadcast from
+// rank 0 before each evaluation and checkpoint; only rank 0 writes config.yaml, metrics.jsonl,
+// checkpoints and progress. model.sync_bn computes batch-norm statistics over the global batch.
+// With one rank all of this is skipped and the loop is exactly the single-process one.
 //
 // Exactness: every random stream is a function of the config's seed — model initialization, the
 // default generator (dropout), the loader's per-sample seeds — and a checkpoint holds the model,
@@ -82,9 +83,11 @@ class Trainer {
   // Sums the step's losses and flags over the ranks (before the last backward of an iteration).
   void agree(Step* step, bool* finite);
   void broadcast_state();
+  // Rank 0's buffers (batch-norm running statistics) to every rank: before each evaluation and
+  // checkpoint of a multi-rank run.
+  void broadcast_buffers();
   void save(int64_t iterations_done);
   void restore(const std::string& path, int64_t* iterations_done);
-  std::map<std::string, double> evaluate_sharded();
   bool is_main() const { return comm_->rank() == 0; }
 
   Config cfg_;
@@ -105,6 +108,17 @@ class Trainer {
 // mode and gradients off; its training mode is restored afterwards).
 std::map<std::string, double> evaluate_on(Task& task, std::shared_ptr<const Dataset> dataset,
                                           const Config& cfg);
+
+// Metrics of `task` on `dataset` over the ranks of `comm`: each rank evaluates a contiguous shard
+// of the set (no padding, every sample exactly once, with the generator the whole-set pass gives
+// it) and the task's sums (Task::evaluate_sums) are all-reduced, so every rank returns the
+// metrics evaluate_on gives in one process. Every rank must call it with the same model. A task
+// without evaluate_sums is evaluated on the whole set by every rank (a note goes to `log` on rank
+// 0). With one rank this is evaluate_on.
+std::map<std::string, double> evaluate_sharded_on(Task& task,
+                                                  std::shared_ptr<const Dataset> dataset,
+                                                  const Config& cfg, Communicator& comm,
+                                                  std::ostream& log);
 
 // Loads `path` into `model`: a densecorr checkpoint's model group, or a weights file (e.g.
 // converted from PyTorch) at its root. Warnings of a partial load go to `log`.

@@ -13,16 +13,19 @@
 #include <limits>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
 #include "nets/basic_layers.h"
 #include "nets/batch_norm.h"
 #include "nets/conv.h"
 #include "nets/linear.h"
 #include "nets/registry.h"
+#include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/pool.h"
 #include "tests/testing/expect_error.h"
 #include "tests/testing/temp_dir.h"
+#include "train/checkpoint.h"
 #include "train/dist/comm.h"
 #include "train/trainer.h"
 
@@ -253,6 +256,76 @@ TEST(DistTrain, WithoutSyncBatchNormTheStatisticsArePerRank) {
   Trainer one(cfg, log, false, single());
   one.train(false);
   EXPECT_GT(max_abs_diff(snapshot(dist.task().model()), snapshot(one.task().model())), 1e-3);
+}
+
+// Rank r's copy of every buffer (running statistics) as gathered from all ranks: true when some
+// rank's values differ from rank 0's.
+bool buffers_differ_across_ranks(const Module& m) {
+  bool differ = false;
+  for (const auto& [name, t] : m.named_buffers()) {
+    const Tensor all = world()->all_gather(t.contiguous(), name);
+    for (int r = 1; r < world()->world_size(); ++r) {
+      differ = differ || all.select(0, r).to_vector() != all.select(0, 0).to_vector();
+    }
+  }
+  return differ;
+}
+
+TEST(DistTrain, PlainBatchNormStatisticsAreRank0sAtEachCheckpoint) {
+  // No test set, so only the checkpoint at the end can make the buffers agree: each rank's
+  // running statistics come from its own 4 samples per step, yet all ranks end with rank 0's.
+  const std::string dir = shared_dir();
+  Config cfg = base_config(dir + "/run", "dist_test_bn_net", 8);
+  cfg.set("data.test.name", "");
+  std::ostringstream log;
+  Trainer t(cfg, log, false, world());
+  t.train(false);
+  EXPECT_FALSE(buffers_differ_across_ranks(t.task().model()));
+  expect_same_on_all_ranks(t.task().model());
+  // The checkpoint (written by rank 0) holds exactly those buffers.
+  const Checkpoint ckpt = load_checkpoint(dir + "/run/checkpoint_00000006.h5");
+  int64_t compared = 0;
+  for (const auto& [name, b] : t.task().model().named_buffers()) {
+    for (const auto& [saved_name, saved] : ckpt.model) {
+      if (saved_name != name) continue;
+      EXPECT_EQ(saved.to_vector(), b.to_vector()) << name;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int64_t>(t.task().model().named_buffers().size()));
+}
+
+TEST(DistTrain, PlainBatchNormStatisticsAreBroadcastBeforeEvaluation) {
+  Config cfg = base_config(shared_dir() + "/run", "dist_test_bn_net", 8);
+  std::ostringstream log;
+  Trainer t(cfg, log, false, world());
+  t.train(false);
+  // Give each rank different statistics: one training-mode forward on rank-specific inputs.
+  Module& model = t.task().model();
+  model.train();
+  Generator gen(1000 + static_cast<uint64_t>(world()->rank()));
+  {
+    NoGradGuard no_grad;
+    model.forward(randn({4, 3, 16, 16}, DType::f32, gen) * (1.0 + world()->rank()));
+  }
+  ASSERT_TRUE(buffers_differ_across_ranks(model)) << "the ranks' statistics should differ here";
+  const NamedTensors rank0 = [&] {
+    NamedTensors out;
+    for (const auto& [name, b] : model.named_buffers()) {
+      Tensor c = b.clone();
+      world()->broadcast(c, 0, name);
+      out.emplace_back(name, c);
+    }
+    return out;
+  }();
+  const std::map<std::string, double> metrics = t.evaluate();
+  EXPECT_EQ(metrics.at("samples"), 37);
+  EXPECT_FALSE(buffers_differ_across_ranks(model));
+  EXPECT_EQ(max_abs_diff(model.named_buffers(), rank0), 0.0);  // rank 0's, not an average
+  // Sharded evaluation equals a single-process evaluation of rank 0's model.
+  const std::map<std::string, double> whole =
+      evaluate_on(t.task(), build_dataset(cfg, "test"), cfg);
+  EXPECT_EQ(metrics.at("accuracy"), whole.at("accuracy"));
 }
 
 TEST(DistTrain, GradientAccumulationReducesOnTheLastMicroBatch) {

@@ -100,6 +100,10 @@ void add_dist_keys(ConfigSchema& s) {
                "overlap: all-reduce gradient buckets during backward; after_backward: one "
                "bucketed all-reduce after backward",
                one_of({"overlap", "after_backward"}));
+  s.add_string("dist.backend", "auto",
+               "auto: nccl for a model on CUDA when the build has NCCL, else mpi; mpi: MPI "
+               "(CPU tensors); nccl: NCCL (CUDA tensors, one rank per GPU)",
+               one_of({"auto", "mpi", "nccl"}));
 }
 
 void add_data_keys(ConfigSchema& s) {
