@@ -1,15 +1,18 @@
 // The NCCL backend (train/dist/nccl_comm.h) on CUDA tensors: every collective against the hand
 // computation of tests/dist/comm_values.h for every dtype and odd sizes, non-contiguous views,
-// bucketing across dtypes, a non-default current stream, error messages, and the timeout that
-// aborts the NCCL communicator. Written for any world size; CI runs it as one rank (a world of
-// one still goes through NCCL: the backend never short-cuts a lone rank). Without a CUDA build,
-// a GPU or NCCL every test is SKIPPED with the reason.
+// bucketing across dtypes, CPU tensors staged through the GPU, a non-default current stream,
+// error messages, and the timeout that aborts the NCCL communicator. Written for any world size;
+// CI runs it as one rank (a world of one still goes through NCCL: the backend never short-cuts a
+// lone rank). Without a CUDA build, a GPU or NCCL every test is SKIPPED with the reason.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
+#include "core/allocator.h"
 #include "core/copy.h"
+#include "core/storage.h"
 #include "core/tensor.h"
 #include "tests/dist/comm_values.h"
 #include "tests/testing/expect_error.h"
@@ -157,10 +160,47 @@ TEST_F(NcclTest, RunsOnTheCurrentStream) {
     ASSERT_EQ(got[i], expected_reduce(DType::f32, CommReduce::max, w, i));
 }
 
-TEST_F(NcclTest, RejectsCpuTensorsAndOtherDtypesNamingThem) {
-  Tensor cpu = empty({3});
-  expect_error([&] { comm()->all_reduce(cpu, CommReduce::sum, "fc.weight.grad"); },
-               {"all_reduce", "'fc.weight.grad'", "is on cpu", "nccl backend", "cuda:"});
+TEST_F(NcclTest, CpuTensorsAreStagedThroughTheGpu) {
+  const int w = comm()->world_size(), r = comm()->rank();
+  Tensor sums = tensor_from(rank_values(DType::f64, r, 9), {9}, DType::f64);
+  comm()->all_reduce(sums, CommReduce::sum, "evaluation sums");
+  ASSERT_TRUE(sums.device().is_cpu());
+  for (int64_t i = 0; i < 9; ++i)
+    EXPECT_EQ(sums.to_vector()[i], expected_reduce(DType::f64, CommReduce::sum, w, i));
+  const Tensor states = comm()->all_gather(tensor_from({double(r), 7}, {2}, DType::i64));
+  ASSERT_TRUE(states.device().is_cpu());
+  for (int q = 0; q < w; ++q)
+    EXPECT_EQ(states.select(0, q).to_vector(), (std::vector<double>{double(q), 7}));
+  // Mixed devices in one bucketed call.
+  Tensor a = gpu_input(DType::f32, r, 11, gpu());
+  Tensor b = tensor_from(rank_values(DType::f32, r, 5), {5});
+  comm()->all_reduce_bucketed({a, b}, CommReduce::sum, 24);
+  for (int64_t i = 0; i < 11; ++i)
+    EXPECT_EQ(a.to(kCPU).to_vector()[i], expected_reduce(DType::f32, CommReduce::sum, w, i));
+  for (int64_t i = 0; i < 5; ++i)
+    EXPECT_EQ(b.to_vector()[i], expected_reduce(DType::f32, CommReduce::sum, w, i));
+}
+
+// Host memory labelled as another GPU, so that the device check can be seen with one GPU.
+class OtherGpuAllocator final : public Allocator {
+ public:
+  explicit OtherGpuAllocator(int index) : index_(index) {}
+  void* allocate(size_t nbytes) override { return std::malloc(nbytes); }
+  void deallocate(void* p, size_t) override { std::free(p); }
+  Device device() const override { return Device{DeviceType::CUDA, index_}; }
+
+ private:
+  int index_;
+};
+
+TEST_F(NcclTest, RejectsOtherGpusAndOtherDtypesNamingThem) {
+  static OtherGpuAllocator other(gpu().index + 1);
+  const Tensor elsewhere =
+      make_tensor(std::make_shared<StorageImpl>(12, other), {3}, {1}, 0, DType::f32);
+  const std::string there = "cuda:" + std::to_string(gpu().index + 1);
+  expect_error([&] { comm()->all_reduce(elsewhere, CommReduce::sum, "fc.weight.grad"); },
+               {"all_reduce", "'fc.weight.grad'", "is on " + there, "nccl backend",
+                "this rank's GPU " + gpu().str()});
   Tensor b = empty({3}, DType::b8, gpu());
   expect_error([&] { comm()->all_reduce(b, CommReduce::sum, "mask"); },
                {"all_reduce", "'mask'", "dtype b8 is not supported by the nccl backend",

@@ -54,10 +54,10 @@ std::string label_of(const Tensor& t, const std::string& name) {
   return (name.empty() ? std::string("tensor ") : "'" + name + "' ") + t.str();
 }
 
-// A contiguous copy of t on t's device (t itself when already contiguous).
-Tensor contiguous_staging(const Tensor& t) {
-  if (t.is_contiguous()) return t;
-  Tensor s = empty(t.sizes(), t.dtype(), t.device());
+// A contiguous copy of t on `device` (t itself when it is contiguous and there already).
+Tensor contiguous_staging(const Tensor& t, Device device) {
+  if (t.is_contiguous() && t.device() == device) return t;
+  Tensor s = empty(t.sizes(), t.dtype(), device);
   copy_into(s, t);
   return s;
 }
@@ -65,6 +65,19 @@ Tensor contiguous_staging(const Tensor& t) {
 // Elements [start, start + count) of the contiguous tensor t, as a 1-D view.
 Tensor flat_range(const Tensor& t, int64_t start, int64_t count) {
   return t.as_strided({count}, {1}, t.offset() + start);
+}
+
+// dst = src for two 1-D ranges of one dtype. Host ranges are memcpy'd, as before the device
+// buffers came in: the gradient all-reduce runs on a communication thread during backward, and
+// plain memcpy keeps it off the thread pool that backward is using.
+void copy_range(const Tensor& dst, const Tensor& src) {
+  if (dst.device().is_cpu() && src.device().is_cpu()) {
+    if (dst.numel() > 0) {
+      std::memcpy(dst.raw_data(), src.raw_data(), dst.numel() * dtype_size(dst.dtype()));
+    }
+    return;
+  }
+  copy_into(dst, src);
 }
 
 std::string dtype_list(const std::vector<DType>& dtypes) {
@@ -243,7 +256,7 @@ void Communicator::all_reduce(const Tensor& t, CommReduce op, const std::string&
     stats_.bytes += t.numel() * static_cast<int64_t>(dtype_size(t.dtype()));
     return;
   }
-  Tensor buf = contiguous_staging(t);
+  Tensor buf = contiguous_staging(t, staging_device(t));
   reduce_buffer(buf, op);
   if (!buf.same(t)) copy_into(t, buf);
 }
@@ -287,23 +300,27 @@ int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, Co
     return static_cast<int64_t>(plan.size());
   }
   std::vector<Tensor> staged(tensors.size());
-  for (size_t i = 0; i < tensors.size(); ++i) staged[i] = contiguous_staging(tensors[i]);
-  // One byte buffer on the tensors' device (all on one device: the backend checked them), viewed
-  // as each bucket's dtype in turn, so memory stays bounded by the largest bucket.
+  // The bucket buffer lives where the backend reduces (the rank's GPU under NCCL); tensors
+  // elsewhere are copied in and out piece by piece.
+  const Device device = tensors.empty() ? kCPU : staging_device(tensors.front());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    staged[i] = contiguous_staging(tensors[i], tensors[i].device());
+  }
+  // One byte buffer on the staging device, viewed as each bucket's dtype in turn, so memory stays
+  // bounded by the largest bucket.
   int64_t largest = 0;
   for (const Bucket& b : plan) largest = std::max<int64_t>(largest, b.count * dtype_size(b.dtype));
-  const Device device = tensors.empty() ? kCPU : tensors.front().device();
   const Tensor bytes = empty({largest}, DType::u8, device);
   for (const Bucket& b : plan) {
     const Tensor buffer = make_tensor(bytes.storage(), {b.count}, {1}, 0, b.dtype);
     for (const BucketPiece& p : b.pieces) {
-      copy_into(flat_range(buffer, p.offset, p.count),
-                flat_range(staged[p.tensor], p.start, p.count));
+      copy_range(flat_range(buffer, p.offset, p.count),
+                 flat_range(staged[p.tensor], p.start, p.count));
     }
     reduce_buffer(buffer, op);
     for (const BucketPiece& p : b.pieces) {
-      copy_into(flat_range(staged[p.tensor], p.start, p.count),
-                flat_range(buffer, p.offset, p.count));
+      copy_range(flat_range(staged[p.tensor], p.start, p.count),
+                 flat_range(buffer, p.offset, p.count));
     }
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -329,7 +346,7 @@ void Communicator::broadcast(const Tensor& t, int root, const std::string& name)
   ++stats_.collectives;
   stats_.bytes += nbytes;
   if ((world_size() == 1 && identity_when_alone()) || nbytes == 0) return;
-  Tensor buf = contiguous_staging(t);
+  Tensor buf = contiguous_staging(t, staging_device(t));
   broadcast_raw(buf.raw_data(), nbytes, root);
   if (!buf.same(t) && rank() != root) copy_into(t, buf);
 }
@@ -346,14 +363,17 @@ Tensor Communicator::all_gather(const Tensor& t, const std::string& name) {
   Shape out_shape{world_size()};
   out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
   Tensor out = empty(out_shape, t.dtype(), t.device());
-  const Tensor buf = contiguous_staging(t);
+  const Device device = staging_device(t);
+  const Tensor buf = contiguous_staging(t, device);
   const int64_t nbytes = buf.numel() * static_cast<int64_t>(dtype_size(buf.dtype()));
   ++stats_.collectives;
   stats_.bytes += nbytes;
   if (world_size() == 1 && identity_when_alone()) {
     if (nbytes > 0) copy_into(out.as_strided(t.sizes(), buf.strides(), 0), buf);
   } else if (nbytes > 0) {
-    all_gather_raw(buf.raw_data(), nbytes, out.raw_data());
+    const Tensor gathered = device == out.device() ? out : empty(out_shape, t.dtype(), device);
+    all_gather_raw(buf.raw_data(), nbytes, gathered.raw_data());
+    if (!gathered.same(out)) copy_into(out, gathered);
   }
   return out;
 }

@@ -137,6 +137,9 @@ class Communicator {
   // Whether a world of one skips the backend (collectives are identities). The NCCL backend runs
   // its calls even alone, so that a one-GPU run exercises them.
   virtual bool identity_when_alone() const { return true; }
+  // Where the data of `t` is staged for the backend: t's own device by default; the NCCL backend
+  // stages CPU tensors through its GPU.
+  virtual Device staging_device(const Tensor& t) const { return t.device(); }
   // Dtypes all_reduce accepts (f32, f64, i32, i64, u8 by default).
   virtual bool reduces(DType dtype) const;
   // Whether all_reduce_raw takes CommReduce::mean for `dtype` (NCCL's ncclAvg for floats).

@@ -92,9 +92,20 @@ class NcclCommunicator final : public Communicator {
   }
 
   ~NcclCommunicator() override {
-    if (comm_ != nullptr) {
-      // Destroying a healthy communicator flushes its work; a failed one was aborted already.
-      if (!failed_) ncclCommDestroy(comm_);
+    if (comm_ != nullptr && !failed_) {
+      // A non-blocking communicator finalizes asynchronously: wait (bounded by the timeout) for
+      // its outstanding work, then free it; one that does not finish is aborted instead.
+      const auto start = std::chrono::steady_clock::now();
+      ncclResult_t state = ncclCommFinalize(comm_);
+      while (state == ncclInProgress && seconds_since(start) < options().timeout_s) {
+        std::this_thread::yield();
+        if (ncclCommGetAsyncError(comm_, &state) != ncclSuccess) break;
+      }
+      if (state == ncclSuccess) {
+        ncclCommDestroy(comm_);
+      } else {
+        ncclCommAbort(comm_);
+      }
     }
     if (done_ != nullptr) cudaEventDestroy(done_);
   }
@@ -125,8 +136,7 @@ class NcclCommunicator final : public Communicator {
 
   // NCCL has no barrier: a one-element all-reduce that every rank must join, waited for.
   void barrier_raw() override {
-    if (!barrier_buf_.defined())
-      barrier_buf_ = empty({1}, DType::f32, Device{DeviceType::CUDA, device_});
+    if (!barrier_buf_.defined()) barrier_buf_ = empty({1}, DType::f32, gpu());
     all_reduce_raw(barrier_buf_.raw_data(), 1, DType::f32, CommReduce::sum);
   }
 
@@ -146,15 +156,19 @@ class NcclCommunicator final : public Communicator {
 
   void collective_begin(const std::string& what) override { current_ = what; }
 
+  // CUDA tensors on this rank's GPU, and CPU tensors (loss values, evaluation sums), which are
+  // staged through the GPU.
   void check_device(const char* op, const Tensor& t, const std::string& label) const override {
-    DC_CHECK(t.device().type == DeviceType::CUDA && t.device().index == device_, op, ": ", label,
-             " is on ", t.device().str(), "; the nccl backend of rank ", rank_, " of ", size_,
-             " handles tensors on this rank's GPU cuda:", device_,
-             " only (move the model and its data there, or use dist.backend mpi for CPU "
-             "tensors)");
+    DC_CHECK(t.device().is_cpu() || t.device() == gpu(), op, ": ", label, " is on ",
+             t.device().str(), "; the nccl backend of rank ", rank_, " of ", size_,
+             " handles tensors on this rank's GPU ", gpu().str(),
+             " (and CPU tensors, staged through it); move the model and its data to ", gpu().str());
   }
+  Device staging_device(const Tensor&) const override { return gpu(); }
 
  private:
+  Device gpu() const { return Device{DeviceType::CUDA, device_}; }
+
   std::string where() const {
     return "dist: rank " + std::to_string(rank_) + " of " + std::to_string(size_) +
            " (nccl, cuda:" + std::to_string(device_) + ")";
@@ -182,6 +196,7 @@ class NcclCommunicator final : public Communicator {
             "collective. The NCCL communicator was aborted (ncclCommAbort).");
   }
 
+  // ncclCommAbort frees the communicator (and ends its kernels): it is never touched again.
   void abort_comm() {
     if (comm_ != nullptr && !failed_) ncclCommAbort(comm_);
     failed_ = true;

@@ -1,4 +1,6 @@
 // The NCCL communicator: CUDA tensors, one process per GPU (see comm.h and docs/DISTRIBUTED.md).
+// Tensors must be on this rank's GPU; CPU tensors (loss values, evaluation sums) are accepted too
+// and staged through the GPU, so the trainer's host-side collectives work unchanged.
 //
 //   - Rank and world size come from MPI under mpirun (a world of one otherwise); this rank's GPU
 //     is nccl_device_for_rank() (OMPI_COMM_WORLD_LOCAL_RANK, else rank % device count), made the
