@@ -55,6 +55,10 @@ int train_command(const std::vector<std::string>& args) {
   if (result.interrupted) return 130;  // as a shell reports a process ended by SIGINT
   std::cout << "train: " << result.iterations_done << " iterations";
   if (result.skipped > 0) std::cout << " (" << result.skipped << " skipped: non-finite loss)";
+  if (result.overflow_skips > 0) {
+    std::cout << " (" << result.overflow_skips
+              << " skipped by dynamic loss scaling: gradient overflow)";
+  }
   const std::string main_metric = trainer.task().main_metric();
   if (result.metrics.count(main_metric)) {
     std::cout << ", " << main_metric << " " << result.metrics.at(main_metric);

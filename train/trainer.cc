@@ -15,6 +15,7 @@
 #include "nets/weights.h"
 #include "ops/elementwise.h"
 #include "train/checkpoint.h"
+#include "train/loss_scaler.h"
 #include "train/metrics_log.h"
 #include "train/optim/adam.h"
 #include "train/optim/clip_grad.h"
@@ -163,6 +164,10 @@ class ShardDataset : public Dataset {
   uint64_t seed_;
 };
 
+// Checkpoint entries of the dynamic loss scaler (optimizer/scalars/...).
+const char* const kScalerScale = "loss_scaler.scale";
+const char* const kScalerGoodSteps = "loss_scaler.good_steps";
+
 // Discards what is written to it (the progress display of ranks other than 0).
 class NullBuffer : public std::streambuf {
  protected:
@@ -209,6 +214,7 @@ struct Trainer::Step {
   double total = 0;
   double data_seconds = 0;
   bool interrupt = false;  // SIGINT seen (on any rank, in a multi-rank run)
+  bool overflow = false;   // dynamic loss scaling: the gradients overflowed, the step was skipped
 };
 
 Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
@@ -248,6 +254,14 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
   schedule_ = make_schedule_of(cfg_);
   for (const ParamGroup& g : optimizer_->param_groups()) {
     params_.insert(params_.end(), g.params.begin(), g.params.end());
+  }
+  if (cfg_.get_string("solver.loss_scale") == "dynamic") {
+    LossScalerOptions so;
+    so.init = cfg_.get_double("solver.loss_scale_init");
+    so.growth = cfg_.get_double("solver.loss_scale_growth");
+    so.backoff = cfg_.get_double("solver.loss_scale_backoff");
+    so.growth_interval = cfg_.get_int("solver.loss_scale_growth_interval");
+    scaler_ = std::make_unique<DynamicLossScaler>(so);
   }
   if (world == 1) return;
   GradSyncOptions gso;
@@ -392,12 +406,32 @@ bool Trainer::run_iteration(int64_t iteration, Step* step) {
     // have left it, but a non-finite loss is never backpropagated.
     if (!finite) continue;
     if (grad_sync_ && last) grad_sync_->begin();
-    (accumulate == 1 ? total : total * (1.0 / static_cast<double>(accumulate))).backward();
+    // With dynamic loss scaling the backward runs on the scaled loss (a power of two: exact).
+    const double factor = (scaler_ ? scaler_->scale() : 1.0) / static_cast<double>(accumulate);
+    (factor == 1.0 ? total : total * factor).backward();
     if (grad_sync_ && last) grad_sync_->end();
   }
   if (!finite) {
     optimizer_->zero_grad();
     return false;
+  }
+  if (scaler_) {
+    // Found-inf is agreed by all ranks (their gradients are averaged already, but a rank must
+    // never step alone), then the scale adapts identically everywhere.
+    const double scale = scaler_->scale();
+    bool found_inf = !grads_are_finite(params_);
+    if (grad_sync_) {
+      Tensor flag = empty({1}, DType::f64);
+      flag.data<double>()[0] = found_inf ? 1 : 0;
+      comm_->all_reduce(flag, CommReduce::max, "loss scaling found_inf");
+      found_inf = flag.data<double>()[0] > 0;
+    }
+    if (!scaler_->update(found_inf)) {
+      step->overflow = true;
+      optimizer_->zero_grad();
+      return false;
+    }
+    scale_grads(params_, 1.0 / scale);
   }
   const double clip = cfg_.get_double("solver.clip_grad_norm");
   if (clip > 0) clip_grad_norm(params_, clip);
@@ -427,6 +461,10 @@ void Trainer::save(int64_t iterations_done) {
   Checkpoint ckpt;
   ckpt.model = task_->model().state_dict();
   ckpt.optimizer = optimizer_->state_dict();
+  if (scaler_) {
+    ckpt.optimizer.scalars[kScalerScale] = scaler_->scale();
+    ckpt.optimizer.scalars[kScalerGoodSteps] = static_cast<double>(scaler_->good_steps());
+  }
   for (size_t r = 0; r < rank_rngs.size(); ++r) {
     ckpt.rng[default_rng_key(static_cast<int>(r))] = rank_rngs[r];
   }
@@ -445,8 +483,16 @@ void Trainer::save(int64_t iterations_done) {
 }
 
 void Trainer::restore(const std::string& path, int64_t* iterations_done) {
-  const Checkpoint ckpt = load_checkpoint(path);
+  Checkpoint ckpt = load_checkpoint(path);
   task_->model().load_state_dict(ckpt.model);
+  // The loss scaler's state rides in the optimizer's scalars; the optimizer does not know it.
+  const auto scale = ckpt.optimizer.scalars.find(kScalerScale);
+  const auto good = ckpt.optimizer.scalars.find(kScalerGoodSteps);
+  if (scaler_ && scale != ckpt.optimizer.scalars.end() && good != ckpt.optimizer.scalars.end()) {
+    scaler_->set_state(scale->second, static_cast<int64_t>(good->second));
+  }
+  ckpt.optimizer.scalars.erase(kScalerScale);
+  ckpt.optimizer.scalars.erase(kScalerGoodSteps);
   optimizer_->load_state_dict(ckpt.optimizer);
   for (const char* stream : {"default", "loader"}) {
     DC_CHECK(ckpt.rng.count(stream), "checkpoint '", path, "' has no RNG state '", stream, "'");
@@ -551,7 +597,13 @@ TrainResult Trainer::train(bool resume) {
       record["comm_time_s"] = comm_->stats().seconds - comm_seconds0;
       record["comm_wait_s"] = grad_sync_->last_wait_seconds();
     }
-    if (!updated) {
+    if (scaler_) record["loss_scale"] = scaler_->scale();
+    if (step.overflow) {
+      // Expected now and then with loss scaling (GradScaler skips silently): counted, not logged
+      // as a failure.
+      ++result.overflow_skips;
+      if (done % log_period == 0 || done == max_iter) write_metrics("train", done, record);
+    } else if (!updated) {
       DC_CHECK(!stop_on_nan, "iteration ", done, ": the loss is not finite (",
                format_values(step.losses),
                "); stopping as solver.nan_policy=stop asks. Lower "

@@ -10,6 +10,10 @@
 // A loss that is NaN or infinite stops the run with an error (solver.nan_policy: stop) or skips
 // that iteration's update (skip), logged as a "skip" record.
 //
+// Dynamic loss scaling (solver.loss_scale: dynamic, train/loss_scaler.h): backward on the scaled
+// loss, gradients unscaled before clipping; a step whose gradients overflow (on any rank) is
+// skipped on every rank and the scale backs off. The scaler's state is in the checkpoint.
+//
 // Data parallelism (docs/DISTRIBUTED.md): the trainer runs on a Communicator (make_communicator():
 // MPI under mpirun, else a single process). With N ranks, data.batch_size is the global batch
 // (each rank loads batch_size / N samples of its shard); parameters and buffers are broadcast from
@@ -37,6 +41,7 @@
 #include "train/config/config.h"
 #include "train/dist/comm.h"
 #include "train/grad_sync.h"
+#include "train/loss_scaler.h"
 #include "train/optim/optimizer.h"
 #include "train/schedule/lr_schedule.h"
 #include "train/task.h"
@@ -44,9 +49,10 @@
 namespace dc {
 
 struct TrainResult {
-  int64_t iterations_done = 0;            // completed iterations, resumed ones included
-  int64_t skipped = 0;                    // iterations whose update a non-finite loss skipped
-  bool interrupted = false;               // stopped by SIGINT (a checkpoint was written)
+  int64_t iterations_done = 0;  // completed iterations, resumed ones included
+  int64_t skipped = 0;          // iterations whose update a non-finite loss skipped
+  int64_t overflow_skips = 0;   // solver.loss_scale dynamic: steps skipped for overflowing grads
+  bool interrupted = false;     // stopped by SIGINT (a checkpoint was written)
   std::map<std::string, double> metrics;  // the last evaluation (empty when none ran)
 };
 
@@ -76,6 +82,8 @@ class Trainer {
   Communicator& comm() { return *comm_; }
   // Gradient bucketing of a multi-rank run (nullptr with one rank).
   const GradSync* grad_sync() const { return grad_sync_.get(); }
+  // The dynamic loss scaler (nullptr unless solver.loss_scale is dynamic).
+  const DynamicLossScaler* loss_scaler() const { return scaler_.get(); }
 
  private:
   struct Step;
@@ -101,7 +109,8 @@ class Trainer {
   std::unique_ptr<LrSchedule> schedule_;
   std::vector<Tensor> params_;
   std::shared_ptr<Communicator> comm_;
-  std::unique_ptr<GradSync> grad_sync_;  // world size > 1 only
+  std::unique_ptr<GradSync> grad_sync_;        // world size > 1 only
+  std::unique_ptr<DynamicLossScaler> scaler_;  // solver.loss_scale dynamic only
 };
 
 // Metrics of `task` on `dataset` (one pass, in order, batches of data.batch_size, the model in eval

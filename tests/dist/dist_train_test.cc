@@ -98,9 +98,28 @@ class NanOnRank1Task : public Task {
   int calls_ = 0;
 };
 
+// Classification whose loss is multiplied by 1e37 at call `g_boost_call` on rank 1 only: a
+// finite loss whose scaled backward overflows (dynamic loss scaling's found_inf).
+int g_boost_call = -1;
+class BoostOnRank1Task : public NanOnRank1Task {
+ public:
+  using NanOnRank1Task::NanOnRank1Task;
+  std::map<std::string, Tensor> losses(const Batch& batch) override {
+    ++boost_calls_;
+    std::map<std::string, Tensor> out = NanOnRank1Task::losses(batch);
+    if (boost_calls_ == g_boost_call && world_rank() == 1) out["loss_cls"] = out["loss_cls"] * 1e37;
+    return out;
+  }
+
+ private:
+  int boost_calls_ = 0;
+};
+
 const bool registered = [] {
   register_task("dist_test_nan",
                 [](const Config& cfg) { return std::make_unique<NanOnRank1Task>(cfg); });
+  register_task("dist_test_boost",
+                [](const Config& cfg) { return std::make_unique<BoostOnRank1Task>(cfg); });
   return true;
 }();
 
@@ -379,6 +398,38 @@ TEST(DistTrain, RanksAgreeToSkipANonFiniteLoss) {
   Trainer s(cfg, log, false, world());
   expect_error([&] { s.train(false); }, {"iteration 3", "loss is not finite"});
   g_nan_call = -1;
+}
+
+TEST(DistTrain, DynamicLossScalingSkipsAnOverflowOnOneRankOnEveryRank) {
+  const std::string dir = shared_dir();
+  Config cfg = base_config(dir + "/two", "dist_test_net", 8);
+  cfg.set("task", "dist_test_boost");
+  cfg.set("data.test.name", "");
+  cfg.set("solver.lr_schedule", "multistep");  // constant LR: no milestone is reached
+  cfg.set("solver.steps", std::vector<int64_t>{1000});
+  cfg.set("solver.warmup_iters", ConfigValue(int64_t{0}));
+  cfg.set("solver.loss_scale", "dynamic");
+  cfg.set("solver.loss_scale_init", 1024.0);
+  cfg.set("solver.loss_scale_growth_interval", int64_t{2});
+  cfg.set("solver.max_iter", int64_t{2});
+  std::ostringstream log;
+  g_boost_call = -1;
+  Trainer two(cfg, log, false, world());
+  two.train(false);
+  EXPECT_EQ(two.loss_scaler()->scale(), 2048);
+
+  // Rank 1's iteration 3 overflows; rank 0's alone would not.
+  cfg.set("out", dir + "/three");
+  cfg.set("solver.max_iter", int64_t{3});
+  g_boost_call = 3;
+  Trainer three(cfg, log, false, world());
+  const TrainResult r = three.train(false);
+  g_boost_call = -1;
+  EXPECT_EQ(r.overflow_skips, 1);  // on every rank
+  EXPECT_EQ(r.skipped, 0);
+  EXPECT_EQ(three.loss_scaler()->scale(), 1024);  // 2048 backed off by 0.5 on every rank
+  expect_same_on_all_ranks(three.task().model());
+  EXPECT_EQ(max_abs_diff(snapshot(three.task().model()), snapshot(two.task().model())), 0.0);
 }
 
 TEST(DistTrain, GlobalBatchMustDivideAmongRanks) {
