@@ -141,7 +141,7 @@ void GradSync::launch(size_t bucket) {
   }
   const int64_t bucket_bytes = options_.bucket_bytes;
   enqueue([this, grads = std::move(grads), names = std::move(names), bucket_bytes] {
-    comm_->all_reduce_bucketed(grads, ReduceOp::mean, bucket_bytes, names);
+    comm_->all_reduce_bucketed(grads, CommReduce::mean, bucket_bytes, names);
   });
 }
 
@@ -169,12 +169,12 @@ void GradSync::end() {
       grads.push_back(p.grad());
       names.push_back(names_[k] + ".grad");
     }
-    comm_->all_reduce_bucketed(grads, ReduceOp::mean, options_.bucket_bytes, names);
+    comm_->all_reduce_bucketed(grads, CommReduce::mean, options_.bucket_bytes, names);
   }
   last_wait_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void GradSync::all_reduce(const Tensor& t, ReduceOp op, const std::string& name) {
+void GradSync::all_reduce(const Tensor& t, CommReduce op, const std::string& name) {
   enqueue([this, t, op, name] { comm_->all_reduce(t, op, name); });
   wait_idle();
 }

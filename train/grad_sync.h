@@ -62,7 +62,7 @@ class GradSync {
   // rank (the mean over ranks). Requires a preceding begin().
   void end();
   // All-reduces `t` in place, ordered after the buckets already launched; returns when done.
-  void all_reduce(const Tensor& t, ReduceOp op, const std::string& name);
+  void all_reduce(const Tensor& t, CommReduce op, const std::string& name);
 
   // Buckets, each a list of indices into params (in launch order).
   const std::vector<std::vector<size_t>>& buckets() const { return buckets_; }

@@ -55,6 +55,10 @@ int train_command(const std::vector<std::string>& args) {
   if (result.interrupted) return 130;  // as a shell reports a process ended by SIGINT
   std::cout << "train: " << result.iterations_done << " iterations";
   if (result.skipped > 0) std::cout << " (" << result.skipped << " skipped: non-finite loss)";
+  if (result.overflow_skips > 0) {
+    std::cout << " (" << result.overflow_skips
+              << " skipped by dynamic loss scaling: gradient overflow)";
+  }
   const std::string main_metric = trainer.task().main_metric();
   if (result.metrics.count(main_metric)) {
     std::cout << ", " << main_metric << " " << result.metrics.at(main_metric);
@@ -79,10 +83,25 @@ int eval_command(const std::vector<std::string>& args) {
            "eval: nothing to evaluate: pass --weights W.h5, set model.weights, "
            "or point out= at a run folder with a checkpoint (",
            run_dir, " has none)");
+  // Under mpirun the ranks split the test set (evaluate_sharded_on); one process is a world of one.
+  CommOptions co;
+  co.timeout_s = static_cast<double>(cfg.get_int("dist.timeout_s"));
+  co.backend =
+      resolve_comm_backend(cfg.get_string("dist.backend"), cfg.get_string("device") != "cpu");
+  const std::shared_ptr<Communicator> comm = make_communicator(co);
+  const bool main_rank = comm->rank() == 0;
   std::unique_ptr<Task> task = build_task(cfg);
+  // Every rank loads the same file, so every rank holds the same model.
   load_model_weights(task->model(), weights, cfg.get_bool("model.allow_partial_weights"),
                      std::cerr);
-  const std::map<std::string, double> metrics = evaluate_on(*task, build_dataset(cfg, "test"), cfg);
+  if (main_rank && comm->world_size() > 1) {
+    std::cerr << "eval: " << comm->world_size() << " ranks (" << comm->backend_name()
+              << "), each evaluating its shard of " << cfg.get_string("data.test.name") << "\n";
+  }
+  const std::map<std::string, double> metrics =
+      evaluate_sharded_on(*task, build_dataset(cfg, "test"), cfg, *comm, std::cerr);
+  // Only rank 0 writes eval.json and prints: the other ranks hold the same metrics.
+  if (!main_rank) return 0;
   nlohmann::ordered_json record;
   record["weights"] = weights;
   record["dataset"] = cfg.get_string("data.test.name");

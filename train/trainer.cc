@@ -15,6 +15,7 @@
 #include "nets/weights.h"
 #include "ops/elementwise.h"
 #include "train/checkpoint.h"
+#include "train/loss_scaler.h"
 #include "train/metrics_log.h"
 #include "train/optim/adam.h"
 #include "train/optim/clip_grad.h"
@@ -163,6 +164,10 @@ class ShardDataset : public Dataset {
   uint64_t seed_;
 };
 
+// Checkpoint entries of the dynamic loss scaler (optimizer/scalars/...).
+const char* const kScalerScale = "loss_scaler.scale";
+const char* const kScalerGoodSteps = "loss_scaler.good_steps";
+
 // Discards what is written to it (the progress display of ranks other than 0).
 class NullBuffer : public std::streambuf {
  protected:
@@ -209,6 +214,7 @@ struct Trainer::Step {
   double total = 0;
   double data_seconds = 0;
   bool interrupt = false;  // SIGINT seen (on any rank, in a multi-rank run)
+  bool overflow = false;   // dynamic loss scaling: the gradients overflowed, the step was skipped
 };
 
 Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
@@ -221,6 +227,8 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
   if (comm == nullptr) {
     CommOptions co;
     co.timeout_s = static_cast<double>(cfg_.get_int("dist.timeout_s"));
+    co.backend =
+        resolve_comm_backend(cfg_.get_string("dist.backend"), cfg_.get_string("device") != "cpu");
     comm = make_communicator(co);
   }
   comm_ = std::move(comm);
@@ -247,6 +255,14 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
   for (const ParamGroup& g : optimizer_->param_groups()) {
     params_.insert(params_.end(), g.params.begin(), g.params.end());
   }
+  if (cfg_.get_string("solver.loss_scale") == "dynamic") {
+    LossScalerOptions so;
+    so.init = cfg_.get_double("solver.loss_scale_init");
+    so.growth = cfg_.get_double("solver.loss_scale_growth");
+    so.backoff = cfg_.get_double("solver.loss_scale_backoff");
+    so.growth_interval = cfg_.get_int("solver.loss_scale_growth_interval");
+    scaler_ = std::make_unique<DynamicLossScaler>(so);
+  }
   if (world == 1) return;
   GradSyncOptions gso;
   gso.bucket_bytes = static_cast<int64_t>(cfg_.get_double("dist.bucket_mb") * (1 << 20));
@@ -265,7 +281,7 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
     for (const auto& [name, m] : task_->model().named_modules()) {
       if (auto* bn = dynamic_cast<BatchNorm2d*>(m)) {
         bn->sync_all_reduce = [sync, name = name](const Tensor& t) {
-          sync->all_reduce(t, ReduceOp::sum, name + " (sync_bn)");
+          sync->all_reduce(t, CommReduce::sum, name + " (sync_bn)");
         };
         ++count;
       }
@@ -283,49 +299,56 @@ std::map<std::string, double> Trainer::evaluate() {
   DC_CHECK(test_set_ != nullptr,
            "evaluation needs a test set: config key data.test.name is not set");
   if (comm_->world_size() == 1) return evaluate_on(*task_, test_set_, cfg_);
-  return evaluate_sharded();
+  // Every rank evaluates the same model: rank 0's buffers (the plain batch-norm running
+  // statistics of each rank's own batches differ), as DDP's broadcast_buffers.
+  broadcast_buffers();
+  return evaluate_sharded_on(*task_, test_set_, cfg_, *comm_, log_);
 }
 
-std::map<std::string, double> Trainer::evaluate_sharded() {
-  const int world = comm_->world_size(), rank = comm_->rank();
-  if (!task_->supports_evaluate_sums()) {
+std::map<std::string, double> evaluate_sharded_on(Task& task,
+                                                  std::shared_ptr<const Dataset> dataset,
+                                                  const Config& cfg, Communicator& comm,
+                                                  std::ostream& log) {
+  const int world = comm.world_size(), rank = comm.rank();
+  if (world == 1) return evaluate_on(task, std::move(dataset), cfg);
+  if (!task.supports_evaluate_sums()) {
     // Still equal to single-process evaluation, only not divided among the ranks.
-    if (is_main()) {
-      log_ << "note: task " << cfg_.get_string("task")
-           << " has no evaluate_sums(); every rank evaluates the whole test set\n";
+    if (rank == 0) {
+      log << "note: task " << cfg.get_string("task")
+          << " has no evaluate_sums(); every rank evaluates the whole test set\n";
     }
-    return evaluate_on(*task_, test_set_, cfg_);
+    return evaluate_on(task, std::move(dataset), cfg);
   }
-  const int64_t n = test_set_->size();
-  auto shard = std::make_shared<ShardDataset>(test_set_, n * rank / world, n * (rank + 1) / world,
-                                              test_loader_seed(cfg_));
+  const int64_t n = dataset->size();
+  auto shard = std::make_shared<ShardDataset>(dataset, n * rank / world, n * (rank + 1) / world,
+                                              test_loader_seed(cfg));
   LoaderOptions o;
-  o.batch_size = std::max<int64_t>(1, cfg_.get_int("data.batch_size") / world);
+  o.batch_size = std::max<int64_t>(1, cfg.get_int("data.batch_size") / world);
   o.shuffle = false;
   o.drop_last = false;
   o.repeat = false;
-  o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
-  o.seed = test_loader_seed(cfg_);
+  o.num_workers = static_cast<int>(cfg.get_int("data.num_workers"));
+  o.seed = test_loader_seed(cfg);
   std::map<std::string, double> sums;
-  Module& model = task_->model();
+  Module& model = task.model();
   const bool was_training = model.is_training();
   model.eval();
   if (shard->size() > 0) {
     // The loader rejects an empty dataset; a rank whose shard is empty contributes nothing.
     DataLoader loader(shard, o);
     NoGradGuard no_grad;
-    sums = task_->evaluate_sums(loader);
+    sums = task.evaluate_sums(loader);
   } else {
-    sums = task_->evaluate_sums_empty();
+    sums = task.evaluate_sums_empty();
   }
   model.train(was_training);
   Tensor packed = empty({static_cast<int64_t>(sums.size())}, DType::f64);
   int64_t i = 0;
   for (const auto& [key, value] : sums) packed.data<double>()[i++] = value;
-  comm_->all_reduce(packed, ReduceOp::sum, "evaluation sums");
+  comm.all_reduce(packed, CommReduce::sum, "evaluation sums");
   i = 0;
   for (auto& [key, value] : sums) value = packed.data<double>()[i++];
-  return task_->metrics_from_sums(sums, test_set_->name());
+  return task.metrics_from_sums(sums, dataset->name());
 }
 
 void Trainer::agree(Step* step, bool* finite) {
@@ -337,7 +360,7 @@ void Trainer::agree(Step* step, bool* finite) {
   p[2] = step->total;
   int64_t i = 3;
   for (const auto& [name, value] : step->losses) p[i++] = value;
-  comm_->all_reduce(v, ReduceOp::sum, "loss values and flags");
+  comm_->all_reduce(v, CommReduce::sum, "loss values and flags");
   const double w = comm_->world_size();
   *finite = p[0] == 0;
   step->interrupt = p[1] > 0;
@@ -348,6 +371,10 @@ void Trainer::agree(Step* step, bool* finite) {
 
 void Trainer::broadcast_state() {
   for (const auto& [name, t] : task_->model().state_dict()) comm_->broadcast(t, 0, name);
+}
+
+void Trainer::broadcast_buffers() {
+  for (const auto& [name, t] : task_->model().named_buffers()) comm_->broadcast(t, 0, name);
 }
 
 bool Trainer::run_iteration(int64_t iteration, Step* step) {
@@ -379,12 +406,32 @@ bool Trainer::run_iteration(int64_t iteration, Step* step) {
     // have left it, but a non-finite loss is never backpropagated.
     if (!finite) continue;
     if (grad_sync_ && last) grad_sync_->begin();
-    (accumulate == 1 ? total : total * (1.0 / static_cast<double>(accumulate))).backward();
+    // With dynamic loss scaling the backward runs on the scaled loss (a power of two: exact).
+    const double factor = (scaler_ ? scaler_->scale() : 1.0) / static_cast<double>(accumulate);
+    (factor == 1.0 ? total : total * factor).backward();
     if (grad_sync_ && last) grad_sync_->end();
   }
   if (!finite) {
     optimizer_->zero_grad();
     return false;
+  }
+  if (scaler_) {
+    // Found-inf is agreed by all ranks (their gradients are averaged already, but a rank must
+    // never step alone), then the scale adapts identically everywhere.
+    const double scale = scaler_->scale();
+    bool found_inf = !grads_are_finite(params_);
+    if (grad_sync_) {
+      Tensor flag = empty({1}, DType::f64);
+      flag.data<double>()[0] = found_inf ? 1 : 0;
+      comm_->all_reduce(flag, CommReduce::max, "loss scaling found_inf");
+      found_inf = flag.data<double>()[0] > 0;
+    }
+    if (!scaler_->update(found_inf)) {
+      step->overflow = true;
+      optimizer_->zero_grad();
+      return false;
+    }
+    scale_grads(params_, 1.0 / scale);
   }
   const double clip = cfg_.get_double("solver.clip_grad_norm");
   if (clip > 0) clip_grad_norm(params_, clip);
@@ -397,6 +444,8 @@ void Trainer::save(int64_t iterations_done) {
   // Every rank's default generator goes into the checkpoint (a collective: all ranks call save).
   std::vector<RngState> rank_rngs(1, rng_state(default_generator()));
   if (comm_->world_size() > 1) {
+    // The checkpoint holds rank 0's buffers; every rank continues from those same values.
+    broadcast_buffers();
     const RngState mine = rng_state(default_generator());
     Tensor t = empty({2}, DType::i64);
     t.data<int64_t>()[0] = static_cast<int64_t>(mine.seed);
@@ -412,6 +461,10 @@ void Trainer::save(int64_t iterations_done) {
   Checkpoint ckpt;
   ckpt.model = task_->model().state_dict();
   ckpt.optimizer = optimizer_->state_dict();
+  if (scaler_) {
+    ckpt.optimizer.scalars[kScalerScale] = scaler_->scale();
+    ckpt.optimizer.scalars[kScalerGoodSteps] = static_cast<double>(scaler_->good_steps());
+  }
   for (size_t r = 0; r < rank_rngs.size(); ++r) {
     ckpt.rng[default_rng_key(static_cast<int>(r))] = rank_rngs[r];
   }
@@ -430,8 +483,16 @@ void Trainer::save(int64_t iterations_done) {
 }
 
 void Trainer::restore(const std::string& path, int64_t* iterations_done) {
-  const Checkpoint ckpt = load_checkpoint(path);
+  Checkpoint ckpt = load_checkpoint(path);
   task_->model().load_state_dict(ckpt.model);
+  // The loss scaler's state rides in the optimizer's scalars; the optimizer does not know it.
+  const auto scale = ckpt.optimizer.scalars.find(kScalerScale);
+  const auto good = ckpt.optimizer.scalars.find(kScalerGoodSteps);
+  if (scaler_ && scale != ckpt.optimizer.scalars.end() && good != ckpt.optimizer.scalars.end()) {
+    scaler_->set_state(scale->second, static_cast<int64_t>(good->second));
+  }
+  ckpt.optimizer.scalars.erase(kScalerScale);
+  ckpt.optimizer.scalars.erase(kScalerGoodSteps);
   optimizer_->load_state_dict(ckpt.optimizer);
   for (const char* stream : {"default", "loader"}) {
     DC_CHECK(ckpt.rng.count(stream), "checkpoint '", path, "' has no RNG state '", stream, "'");
@@ -536,7 +597,13 @@ TrainResult Trainer::train(bool resume) {
       record["comm_time_s"] = comm_->stats().seconds - comm_seconds0;
       record["comm_wait_s"] = grad_sync_->last_wait_seconds();
     }
-    if (!updated) {
+    if (scaler_) record["loss_scale"] = scaler_->scale();
+    if (step.overflow) {
+      // Expected now and then with loss scaling (GradScaler skips silently): counted, not logged
+      // as a failure.
+      ++result.overflow_skips;
+      if (done % log_period == 0 || done == max_iter) write_metrics("train", done, record);
+    } else if (!updated) {
       DC_CHECK(!stop_on_nan, "iteration ", done, ": the loss is not finite (",
                format_values(step.losses),
                "); stopping as solver.nan_policy=stop asks. Lower "

@@ -10,15 +10,20 @@
 // A loss that is NaN or infinite stops the run with an error (solver.nan_policy: stop) or skips
 // that iteration's update (skip), logged as a "skip" record.
 //
+// Dynamic loss scaling (solver.loss_scale: dynamic, train/loss_scaler.h): backward on the scaled
+// loss, gradients unscaled before clipping; a step whose gradients overflow (on any rank) is
+// skipped on every rank and the scale backs off. The scaler's state is in the checkpoint.
+//
 // Data parallelism (docs/DISTRIBUTED.md): the trainer runs on a Communicator (make_communicator():
 // MPI under mpirun, else a single process). With N ranks, data.batch_size is the global batch
 // (each rank loads batch_size / N samples of its shard); parameters and buffers are broadcast from
 // rank 0 at the start and after a resume; gradients are averaged over the ranks in buckets while
 // backward runs (train/grad_sync.h), on the last micro-batch of an accumulation only; the
 // non-finite-loss decision, the logged losses and SIGINT are agreed by all ranks; evaluation is
-// sharded and its sums all-reduced; only rank 0 writes config.yaml, metrics.jsonl, checkpoints
-// and progress. model.sync_bn computes batch-norm statistics over the global batch. With one rank
-// all of this is skipped and the loop is exactly the single-process one.
+// sharded and its sums all-reduced; batch-norm running statistics (buffers) are broadcast from
+// rank 0 before each evaluation and checkpoint; only rank 0 writes config.yaml, metrics.jsonl,
+// checkpoints and progress. model.sync_bn computes batch-norm statistics over the global batch.
+// With one rank all of this is skipped and the loop is exactly the single-process one.
 //
 // Exactness: every random stream is a function of the config's seed — model initialization, the
 // default generator (dropout), the loader's per-sample seeds — and a checkpoint holds the model,
@@ -36,6 +41,7 @@
 #include "train/config/config.h"
 #include "train/dist/comm.h"
 #include "train/grad_sync.h"
+#include "train/loss_scaler.h"
 #include "train/optim/optimizer.h"
 #include "train/schedule/lr_schedule.h"
 #include "train/task.h"
@@ -43,9 +49,10 @@
 namespace dc {
 
 struct TrainResult {
-  int64_t iterations_done = 0;            // completed iterations, resumed ones included
-  int64_t skipped = 0;                    // iterations whose update a non-finite loss skipped
-  bool interrupted = false;               // stopped by SIGINT (a checkpoint was written)
+  int64_t iterations_done = 0;  // completed iterations, resumed ones included
+  int64_t skipped = 0;          // iterations whose update a non-finite loss skipped
+  int64_t overflow_skips = 0;   // solver.loss_scale dynamic: steps skipped for overflowing grads
+  bool interrupted = false;     // stopped by SIGINT (a checkpoint was written)
   std::map<std::string, double> metrics;  // the last evaluation (empty when none ran)
 };
 
@@ -75,6 +82,8 @@ class Trainer {
   Communicator& comm() { return *comm_; }
   // Gradient bucketing of a multi-rank run (nullptr with one rank).
   const GradSync* grad_sync() const { return grad_sync_.get(); }
+  // The dynamic loss scaler (nullptr unless solver.loss_scale is dynamic).
+  const DynamicLossScaler* loss_scaler() const { return scaler_.get(); }
 
  private:
   struct Step;
@@ -82,9 +91,11 @@ class Trainer {
   // Sums the step's losses and flags over the ranks (before the last backward of an iteration).
   void agree(Step* step, bool* finite);
   void broadcast_state();
+  // Rank 0's buffers (batch-norm running statistics) to every rank: before each evaluation and
+  // checkpoint of a multi-rank run.
+  void broadcast_buffers();
   void save(int64_t iterations_done);
   void restore(const std::string& path, int64_t* iterations_done);
-  std::map<std::string, double> evaluate_sharded();
   bool is_main() const { return comm_->rank() == 0; }
 
   Config cfg_;
@@ -98,13 +109,25 @@ class Trainer {
   std::unique_ptr<LrSchedule> schedule_;
   std::vector<Tensor> params_;
   std::shared_ptr<Communicator> comm_;
-  std::unique_ptr<GradSync> grad_sync_;  // world size > 1 only
+  std::unique_ptr<GradSync> grad_sync_;        // world size > 1 only
+  std::unique_ptr<DynamicLossScaler> scaler_;  // solver.loss_scale dynamic only
 };
 
 // Metrics of `task` on `dataset` (one pass, in order, batches of data.batch_size, the model in eval
 // mode and gradients off; its training mode is restored afterwards).
 std::map<std::string, double> evaluate_on(Task& task, std::shared_ptr<const Dataset> dataset,
                                           const Config& cfg);
+
+// Metrics of `task` on `dataset` over the ranks of `comm`: each rank evaluates a contiguous shard
+// of the set (no padding, every sample exactly once, with the generator the whole-set pass gives
+// it) and the task's sums (Task::evaluate_sums) are all-reduced, so every rank returns the
+// metrics evaluate_on gives in one process. Every rank must call it with the same model. A task
+// without evaluate_sums is evaluated on the whole set by every rank (a note goes to `log` on rank
+// 0). With one rank this is evaluate_on.
+std::map<std::string, double> evaluate_sharded_on(Task& task,
+                                                  std::shared_ptr<const Dataset> dataset,
+                                                  const Config& cfg, Communicator& comm,
+                                                  std::ostream& log);
 
 // Loads `path` into `model`: a densecorr checkpoint's model group, or a weights file (e.g.
 // converted from PyTorch) at its root. Warnings of a partial load go to `log`.

@@ -43,11 +43,11 @@ TEST(SingleComm, AutoPicksSingleProcessOutsideMpirun) {
 TEST(SingleComm, AllReduceIsTheIdentityForEveryOpAndDtype) {
   auto c = make_single_process_communicator();
   for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::u8}) {
-    for (ReduceOp op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min}) {
+    for (CommReduce op : {CommReduce::sum, CommReduce::mean, CommReduce::max, CommReduce::min}) {
       const std::vector<double> v = rank_values(dtype, 0, 7);
       Tensor t = tensor_from(v, {7}, dtype);
       c->all_reduce(t, op);
-      EXPECT_EQ(t.to_vector(), v) << dtype_name(dtype) << " " << reduce_op_name(op);
+      EXPECT_EQ(t.to_vector(), v) << dtype_name(dtype) << " " << comm_reduce_name(op);
       // The hand computation agrees for a world of one.
       for (int64_t i = 0; i < 7; ++i) EXPECT_EQ(expected_reduce(dtype, op, 1, i), v[i]);
     }
@@ -64,7 +64,7 @@ TEST(SingleComm, BroadcastBarrierAndBucketsAreIdentities) {
   Tensor a = tensor_from(v, {5});
   Tensor b = tensor_from(rank_values(DType::i64, 0, 3), {3}, DType::i64);
   // 8-byte buckets: 2 f32 per bucket -> 3 buckets for a, 1 per i64 element -> 3 for b.
-  EXPECT_EQ(c->all_reduce_bucketed({a, b}, ReduceOp::mean, 8), 6);
+  EXPECT_EQ(c->all_reduce_bucketed({a, b}, CommReduce::mean, 8), 6);
   EXPECT_EQ(a.to_vector(), v);
   EXPECT_EQ(b.to_vector(), rank_values(DType::i64, 0, 3));
 }
@@ -87,7 +87,7 @@ TEST(SingleComm, StatsCountCollectivesAndBytes) {
   fill_(t, 1);
   c->all_reduce(t);
   c->broadcast(t, 0);
-  c->all_reduce_bucketed({t}, ReduceOp::sum, 32);  // 4 f64 per bucket -> 3 buckets
+  c->all_reduce_bucketed({t}, CommReduce::sum, 32);  // 4 f64 per bucket -> 3 buckets
   const CommStats s = c->stats();
   EXPECT_EQ(s.collectives, 5);
   EXPECT_EQ(s.bytes, 3 * 80);
@@ -99,7 +99,7 @@ TEST(SingleComm, StatsCountCollectivesAndBytes) {
 TEST(SingleComm, ValidatesArgumentsLikeTheMpiBackend) {
   auto c = make_single_process_communicator();
   Tensor h = empty({3}, DType::f16);
-  expect_error([&] { c->all_reduce(h, ReduceOp::sum, "layer1.weight"); },
+  expect_error([&] { c->all_reduce(h, CommReduce::sum, "layer1.weight"); },
                {"all_reduce", "'layer1.weight' f16[3]", "dtype f16 is not supported",
                 "f32, f64, i32, i64, u8"});
   expect_error(
@@ -113,34 +113,34 @@ TEST(SingleComm, ValidatesArgumentsLikeTheMpiBackend) {
   expect_error([&] { c->broadcast(empty({2}), -1); }, {"broadcast: root -1"});
   expect_error(
       [&] {
-        c->all_reduce_bucketed({empty({2})}, ReduceOp::sum, 1024, {"a", "b"});
+        c->all_reduce_bucketed({empty({2})}, CommReduce::sum, 1024, {"a", "b"});
       },
       {"all_reduce_bucketed", "2 names for 1 tensors"});
-  expect_error([&] { c->all_reduce_bucketed({empty({2})}, ReduceOp::sum, 0); },
+  expect_error([&] { c->all_reduce_bucketed({empty({2})}, CommReduce::sum, 0); },
                {"bucket_bytes must be positive, got 0"});
-  expect_error([&] { c->all_reduce_bucketed({empty({2}, DType::f64)}, ReduceOp::sum, 4); },
+  expect_error([&] { c->all_reduce_bucketed({empty({2}, DType::f64)}, CommReduce::sum, 4); },
                {"bucket_bytes 4 cannot hold one element of dtype f64"});
 }
 
 TEST(SingleComm, CudaTensorsPassIdentitiesButNotAllGather) {
   auto c = make_single_process_communicator();
   Tensor t = fake_cuda_tensor(4);
-  c->all_reduce(t, ReduceOp::mean);  // no data touched for a world of one
+  c->all_reduce(t, CommReduce::mean);  // no data touched for a world of one
   c->broadcast(t, 0);
   c->all_reduce_bucketed({t});
   expect_error([&] { c->all_gather(t, "logits"); },
                {"all_gather", "'logits'", "cuda:0", "single backend", "NCCL"});
 }
 
-TEST(SingleComm, NamesParseAndNcclIsReportedAsNotBuilt) {
-  EXPECT_EQ(reduce_op_from_name("mean"), ReduceOp::mean);
-  EXPECT_EQ(reduce_op_from_name("min"), ReduceOp::min);
-  expect_error([] { reduce_op_from_name("avg"); }, {"unknown reduce op 'avg'", "sum, mean"});
+TEST(SingleComm, NamesParse) {
+  EXPECT_EQ(comm_reduce_from_name("mean"), CommReduce::mean);
+  EXPECT_EQ(comm_reduce_from_name("min"), CommReduce::min);
+  expect_error([] { comm_reduce_from_name("avg"); }, {"unknown reduce op 'avg'", "sum, mean"});
   EXPECT_EQ(comm_backend_from_name("mpi"), CommBackend::mpi);
   EXPECT_EQ(comm_backend_from_name("auto"), CommBackend::automatic);
-  expect_error([] { comm_backend_from_name("nccl"); }, {"'nccl' is not built", "CUDA"});
+  EXPECT_EQ(comm_backend_from_name("nccl"), CommBackend::nccl);
   expect_error([] { comm_backend_from_name("gloo"); },
-               {"unknown communication backend 'gloo'", "auto, single, mpi"});
+               {"unknown communication backend 'gloo'", "auto, single, mpi, nccl"});
   CommOptions o;
   o.timeout_s = 0;
   expect_error([&] { make_communicator(o); }, {"timeout_s must be positive, got 0"});
@@ -206,6 +206,40 @@ TEST(Watchdog, FiresOnlyForACallStillArmedAtItsDeadline) {
   EXPECT_EQ(seen.rfind("all_reduce(sum) of tensor f32[7] after 0.05", 0), 0u) << seen;
   expect_error([] { Watchdog bad(-1, [](const std::string&, double) {}); },
                {"timeout_s must be positive, got -1"});
+}
+
+// This test binary does not link //train/dist:nccl_comm, so it sees a build without NCCL.
+TEST(SingleComm, NcclWithoutTheBackendLinkedSaysSo) {
+  EXPECT_FALSE(nccl_available());
+  CommOptions o;
+  o.backend = CommBackend::nccl;
+  expect_error([&] { make_communicator(o); }, {"'nccl'", "this build has no NCCL"});
+  expect_error([] { resolve_comm_backend("nccl", true); },
+               {"dist.backend", "this build has no NCCL"});
+}
+
+TEST(SingleComm, DistBackendKeyResolves) {
+  EXPECT_EQ(resolve_comm_backend("auto", false), CommBackend::automatic);
+  EXPECT_EQ(resolve_comm_backend("mpi", false), CommBackend::mpi);
+  EXPECT_EQ(resolve_comm_backend("mpi", true), CommBackend::mpi);
+  // No NCCL linked: a CUDA model falls back to MPI/single, as PyTorch picks gloo without NCCL.
+  EXPECT_EQ(resolve_comm_backend("auto", true), CommBackend::automatic);
+  expect_error([] { resolve_comm_backend("gloo", false); },
+               {"dist.backend", "'gloo'", "auto, mpi, nccl"});
+}
+
+TEST(SingleComm, NcclDeviceIsTheLocalRank) {
+  unsetenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  EXPECT_EQ(nccl_device_for_rank(0, 8), 0);
+  EXPECT_EQ(nccl_device_for_rank(11, 8), 3);  // rank % device count without mpirun's local rank
+  setenv("OMPI_COMM_WORLD_LOCAL_RANK", "2", 1);
+  EXPECT_EQ(nccl_device_for_rank(10, 4), 2);  // the local rank wins
+  expect_error([] { nccl_device_for_rank(10, 2); },
+               {"rank 10 is local rank 2", "only 2 CUDA device(s)", "one rank per GPU"});
+  setenv("OMPI_COMM_WORLD_LOCAL_RANK", "x", 1);
+  expect_error([] { nccl_device_for_rank(0, 2); }, {"OMPI_COMM_WORLD_LOCAL_RANK is 'x'"});
+  unsetenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  expect_error([] { nccl_device_for_rank(0, 0); }, {"no CUDA device"});
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ Communicator& comm() {
 }
 
 const DType kReduceDTypes[] = {DType::f32, DType::f64, DType::i32, DType::i64, DType::u8};
-const ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min};
+const CommReduce kOps[] = {CommReduce::sum, CommReduce::mean, CommReduce::max, CommReduce::min};
 const int64_t kSizes[] = {1, 7, 1001};
 
 // Host memory that claims to be on cuda:0: lets the tests build a "CUDA" tensor without a GPU,
@@ -58,7 +58,7 @@ TEST(MpiComm, RunsOnTheWorldMpirunStarted) {
 TEST(MpiComm, AllReduceEveryOpDtypeAndOddSize) {
   const int w = comm().world_size(), r = comm().rank();
   for (DType dtype : kReduceDTypes) {
-    for (ReduceOp op : kOps) {
+    for (CommReduce op : kOps) {
       for (int64_t n : kSizes) {
         Tensor t = tensor_from(rank_values(dtype, r, n), {n}, dtype);
         comm().all_reduce(t, op);
@@ -68,7 +68,7 @@ TEST(MpiComm, AllReduceEveryOpDtypeAndOddSize) {
           const double want = expected_reduce(dtype, op, w, i);
           if (got[i] != want) {
             ++bad;
-            ADD_FAILURE() << dtype_name(dtype) << " " << reduce_op_name(op) << " n=" << n
+            ADD_FAILURE() << dtype_name(dtype) << " " << comm_reduce_name(op) << " n=" << n
                           << " element " << i << ": got " << got[i] << ", expected " << want;
           }
         }
@@ -83,10 +83,10 @@ TEST(MpiComm, AllReduceOfANonContiguousViewWritesThroughTheView) {
   Tensor base = tensor_from(rank_values(DType::f64, r, 15), {3, 5}, DType::f64);
   Tensor view = base.as_strided({5, 3}, {1, 5}, 0);
   ASSERT_FALSE(view.is_contiguous());
-  comm().all_reduce(view, ReduceOp::sum);
+  comm().all_reduce(view, CommReduce::sum);
   const std::vector<double> got = base.to_vector();
   for (int64_t i = 0; i < 15; ++i) {
-    EXPECT_EQ(got[i], expected_reduce(DType::f64, ReduceOp::sum, w, i)) << i;
+    EXPECT_EQ(got[i], expected_reduce(DType::f64, CommReduce::sum, w, i)) << i;
   }
 }
 
@@ -144,7 +144,7 @@ TEST(MpiComm, BucketedAllReduceSplitsTensorsLargerThanABucket) {
   const std::vector<std::pair<DType, int64_t>> specs = {
       {DType::f32, 1}, {DType::f32, 7},  {DType::f64, 5}, {DType::f32, 1001},
       {DType::f32, 0}, {DType::i32, 13}, {DType::f32, 99}};
-  for (ReduceOp op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max}) {
+  for (CommReduce op : {CommReduce::sum, CommReduce::mean, CommReduce::max}) {
     std::vector<Tensor> ts;
     for (const auto& [dtype, n] : specs)
       ts.push_back(tensor_from(rank_values(dtype, r, n), {n}, dtype));
@@ -161,7 +161,7 @@ TEST(MpiComm, BucketedAllReduceSplitsTensorsLargerThanABucket) {
       const std::vector<double> got = ts[k].to_vector();
       for (int64_t i = 0; i < n; ++i) {
         ASSERT_EQ(got[i], expected_reduce(dtype, op, w, i))
-            << "tensor " << k << " " << reduce_op_name(op) << " element " << i;
+            << "tensor " << k << " " << comm_reduce_name(op) << " element " << i;
       }
     }
     const std::vector<double> strided = base.to_vector();
@@ -190,18 +190,18 @@ TEST(MpiComm, BarrierWaitsForEveryRank) {
 
 TEST(MpiComm, RejectsCudaTensorsNamingNccl) {
   Tensor t = fake_cuda_tensor(4);
-  expect_error([&] { comm().all_reduce(t, ReduceOp::sum, "fc.weight.grad"); },
+  expect_error([&] { comm().all_reduce(t, CommReduce::sum, "fc.weight.grad"); },
                {"all_reduce", "'fc.weight.grad'", "cuda:0", "CPU tensors only", "NCCL"});
   expect_error([&] { comm().broadcast(t, 0); }, {"broadcast", "cuda:0", "NCCL"});
   expect_error([&] { comm().all_gather(t); }, {"all_gather", "cuda:0", "NCCL"});
-  expect_error([&] { comm().all_reduce_bucketed({t}, ReduceOp::sum, 1024, {"fc.bias.grad"}); },
+  expect_error([&] { comm().all_reduce_bucketed({t}, CommReduce::sum, 1024, {"fc.bias.grad"}); },
                {"all_reduce_bucketed", "'fc.bias.grad'", "cuda:0", "NCCL"});
 }
 
 TEST(MpiComm, RejectsDtypesThatCannotBeReduced) {
   for (DType dtype : {DType::f16, DType::bf16, DType::b8}) {
     Tensor t = empty({3}, dtype);
-    expect_error([&] { comm().all_reduce(t, ReduceOp::sum, "g"); },
+    expect_error([&] { comm().all_reduce(t, CommReduce::sum, "g"); },
                  {"all_reduce", "'g'", std::string("dtype ") + dtype_name(dtype), "not supported"});
   }
 }
@@ -236,10 +236,10 @@ TEST(MpiComm, MismatchedCollectivesAndRootsFailOnEveryRank) {
   expect_error([&] { comm().all_reduce(s); }, {"all_reduce: ranks disagree", "layout hash"});
   // The communicator stays usable after the errors above.
   Tensor ok = tensor_from(rank_values(DType::f32, r, 3), {3});
-  comm().all_reduce(ok, ReduceOp::max);
+  comm().all_reduce(ok, CommReduce::max);
   for (int64_t i = 0; i < 3; ++i) {
     EXPECT_EQ(ok.to_vector()[i],
-              expected_reduce(DType::f32, ReduceOp::max, comm().world_size(), i));
+              expected_reduce(DType::f32, CommReduce::max, comm().world_size(), i));
   }
 }
 

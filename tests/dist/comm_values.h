@@ -19,6 +19,8 @@ inline double rank_value(DType dtype, int rank, int64_t i) {
   switch (dtype) {
     case DType::f32:
     case DType::f64:
+    case DType::f16:
+    case DType::bf16:
       return v * 0.25;
     case DType::i32:
       return v * 100003;
@@ -36,7 +38,7 @@ inline std::vector<double> rank_values(DType dtype, int rank, int64_t n) {
 }
 
 // The all_reduce result for element i over ranks 0..world-1, computed as comm.h specifies.
-inline double expected_reduce(DType dtype, ReduceOp op, int world, int64_t i) {
+inline double expected_reduce(DType dtype, CommReduce op, int world, int64_t i) {
   double sum = 0, mx = -1e300, mn = 1e300;
   for (int r = 0; r < world; ++r) {
     const double v = rank_value(dtype, r, i);
@@ -46,17 +48,17 @@ inline double expected_reduce(DType dtype, ReduceOp op, int world, int64_t i) {
   }
   const bool integer = dtype == DType::i32 || dtype == DType::i64 || dtype == DType::u8;
   switch (op) {
-    case ReduceOp::sum:
+    case CommReduce::sum:
       return dtype == DType::u8 ? std::fmod(sum, 256.0) : sum;
-    case ReduceOp::mean:
+    case CommReduce::mean:
       // Integers: the exact sum divided with truncation toward zero (u8 sums do not wrap here).
       // Floats: divided in the tensor's own precision.
       if (integer) return std::trunc(sum / world);
-      if (dtype == DType::f32) return static_cast<float>(sum) / static_cast<float>(world);
+      if (dtype != DType::f64) return static_cast<float>(sum) / static_cast<float>(world);
       return sum / world;
-    case ReduceOp::max:
+    case CommReduce::max:
       return mx;
-    case ReduceOp::min:
+    case CommReduce::min:
       return mn;
   }
   return 0;

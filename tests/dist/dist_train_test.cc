@@ -13,16 +13,19 @@
 #include <limits>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
 #include "nets/basic_layers.h"
 #include "nets/batch_norm.h"
 #include "nets/conv.h"
 #include "nets/linear.h"
 #include "nets/registry.h"
+#include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/pool.h"
 #include "tests/testing/expect_error.h"
 #include "tests/testing/temp_dir.h"
+#include "train/checkpoint.h"
 #include "train/dist/comm.h"
 #include "train/trainer.h"
 
@@ -95,9 +98,28 @@ class NanOnRank1Task : public Task {
   int calls_ = 0;
 };
 
+// Classification whose loss is multiplied by 1e37 at call `g_boost_call` on rank 1 only: a
+// finite loss whose scaled backward overflows (dynamic loss scaling's found_inf).
+int g_boost_call = -1;
+class BoostOnRank1Task : public NanOnRank1Task {
+ public:
+  using NanOnRank1Task::NanOnRank1Task;
+  std::map<std::string, Tensor> losses(const Batch& batch) override {
+    ++boost_calls_;
+    std::map<std::string, Tensor> out = NanOnRank1Task::losses(batch);
+    if (boost_calls_ == g_boost_call && world_rank() == 1) out["loss_cls"] = out["loss_cls"] * 1e37;
+    return out;
+  }
+
+ private:
+  int boost_calls_ = 0;
+};
+
 const bool registered = [] {
   register_task("dist_test_nan",
                 [](const Config& cfg) { return std::make_unique<NanOnRank1Task>(cfg); });
+  register_task("dist_test_boost",
+                [](const Config& cfg) { return std::make_unique<BoostOnRank1Task>(cfg); });
   return true;
 }();
 
@@ -255,6 +277,76 @@ TEST(DistTrain, WithoutSyncBatchNormTheStatisticsArePerRank) {
   EXPECT_GT(max_abs_diff(snapshot(dist.task().model()), snapshot(one.task().model())), 1e-3);
 }
 
+// Rank r's copy of every buffer (running statistics) as gathered from all ranks: true when some
+// rank's values differ from rank 0's.
+bool buffers_differ_across_ranks(const Module& m) {
+  bool differ = false;
+  for (const auto& [name, t] : m.named_buffers()) {
+    const Tensor all = world()->all_gather(t.contiguous(), name);
+    for (int r = 1; r < world()->world_size(); ++r) {
+      differ = differ || all.select(0, r).to_vector() != all.select(0, 0).to_vector();
+    }
+  }
+  return differ;
+}
+
+TEST(DistTrain, PlainBatchNormStatisticsAreRank0sAtEachCheckpoint) {
+  // No test set, so only the checkpoint at the end can make the buffers agree: each rank's
+  // running statistics come from its own 4 samples per step, yet all ranks end with rank 0's.
+  const std::string dir = shared_dir();
+  Config cfg = base_config(dir + "/run", "dist_test_bn_net", 8);
+  cfg.set("data.test.name", "");
+  std::ostringstream log;
+  Trainer t(cfg, log, false, world());
+  t.train(false);
+  EXPECT_FALSE(buffers_differ_across_ranks(t.task().model()));
+  expect_same_on_all_ranks(t.task().model());
+  // The checkpoint (written by rank 0) holds exactly those buffers.
+  const Checkpoint ckpt = load_checkpoint(dir + "/run/checkpoint_00000006.h5");
+  int64_t compared = 0;
+  for (const auto& [name, b] : t.task().model().named_buffers()) {
+    for (const auto& [saved_name, saved] : ckpt.model) {
+      if (saved_name != name) continue;
+      EXPECT_EQ(saved.to_vector(), b.to_vector()) << name;
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, static_cast<int64_t>(t.task().model().named_buffers().size()));
+}
+
+TEST(DistTrain, PlainBatchNormStatisticsAreBroadcastBeforeEvaluation) {
+  Config cfg = base_config(shared_dir() + "/run", "dist_test_bn_net", 8);
+  std::ostringstream log;
+  Trainer t(cfg, log, false, world());
+  t.train(false);
+  // Give each rank different statistics: one training-mode forward on rank-specific inputs.
+  Module& model = t.task().model();
+  model.train();
+  Generator gen(1000 + static_cast<uint64_t>(world()->rank()));
+  {
+    NoGradGuard no_grad;
+    model.forward(randn({4, 3, 16, 16}, DType::f32, gen) * (1.0 + world()->rank()));
+  }
+  ASSERT_TRUE(buffers_differ_across_ranks(model)) << "the ranks' statistics should differ here";
+  const NamedTensors rank0 = [&] {
+    NamedTensors out;
+    for (const auto& [name, b] : model.named_buffers()) {
+      Tensor c = b.clone();
+      world()->broadcast(c, 0, name);
+      out.emplace_back(name, c);
+    }
+    return out;
+  }();
+  const std::map<std::string, double> metrics = t.evaluate();
+  EXPECT_EQ(metrics.at("samples"), 37);
+  EXPECT_FALSE(buffers_differ_across_ranks(model));
+  EXPECT_EQ(max_abs_diff(model.named_buffers(), rank0), 0.0);  // rank 0's, not an average
+  // Sharded evaluation equals a single-process evaluation of rank 0's model.
+  const std::map<std::string, double> whole =
+      evaluate_on(t.task(), build_dataset(cfg, "test"), cfg);
+  EXPECT_EQ(metrics.at("accuracy"), whole.at("accuracy"));
+}
+
 TEST(DistTrain, GradientAccumulationReducesOnTheLastMicroBatch) {
   // 2 ranks x 2 micro-batches x 2 samples = 1 rank x 2 micro-batches x 4 samples.
   Config cfg = base_config(shared_dir() + "/run", "dist_test_net", 4);
@@ -306,6 +398,38 @@ TEST(DistTrain, RanksAgreeToSkipANonFiniteLoss) {
   Trainer s(cfg, log, false, world());
   expect_error([&] { s.train(false); }, {"iteration 3", "loss is not finite"});
   g_nan_call = -1;
+}
+
+TEST(DistTrain, DynamicLossScalingSkipsAnOverflowOnOneRankOnEveryRank) {
+  const std::string dir = shared_dir();
+  Config cfg = base_config(dir + "/two", "dist_test_net", 8);
+  cfg.set("task", "dist_test_boost");
+  cfg.set("data.test.name", "");
+  cfg.set("solver.lr_schedule", "multistep");  // constant LR: no milestone is reached
+  cfg.set("solver.steps", std::vector<int64_t>{1000});
+  cfg.set("solver.warmup_iters", ConfigValue(int64_t{0}));
+  cfg.set("solver.loss_scale", "dynamic");
+  cfg.set("solver.loss_scale_init", 1024.0);
+  cfg.set("solver.loss_scale_growth_interval", int64_t{2});
+  cfg.set("solver.max_iter", int64_t{2});
+  std::ostringstream log;
+  g_boost_call = -1;
+  Trainer two(cfg, log, false, world());
+  two.train(false);
+  EXPECT_EQ(two.loss_scaler()->scale(), 2048);
+
+  // Rank 1's iteration 3 overflows; rank 0's alone would not.
+  cfg.set("out", dir + "/three");
+  cfg.set("solver.max_iter", int64_t{3});
+  g_boost_call = 3;
+  Trainer three(cfg, log, false, world());
+  const TrainResult r = three.train(false);
+  g_boost_call = -1;
+  EXPECT_EQ(r.overflow_skips, 1);  // on every rank
+  EXPECT_EQ(r.skipped, 0);
+  EXPECT_EQ(three.loss_scaler()->scale(), 1024);  // 2048 backed off by 0.5 on every rank
+  expect_same_on_all_ranks(three.task().model());
+  EXPECT_EQ(max_abs_diff(snapshot(three.task().model()), snapshot(two.task().model())), 0.0);
 }
 
 TEST(DistTrain, GlobalBatchMustDivideAmongRanks) {

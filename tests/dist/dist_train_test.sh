@@ -3,7 +3,8 @@
 #   1. tests/dist/dist_train_test.cc on 2 ranks (2 ranks = 1 rank with the global batch, sync BN,
 #      accumulation, resume, NaN agreement, sharded evaluation);
 #   2. `densecorr train` on 2 ranks as a user runs it: only rank 0 writes the run folder and the
-#      progress, metrics carry comm_time_s;
+#      progress, metrics carry comm_time_s; `densecorr eval` on 2 ranks gives the 1-rank metrics
+#      and only rank 0 writes eval.json;
 #   3. a rank killed (SIGKILL) mid-run ends the job with mpirun's message, and a rank stopped
 #      (SIGSTOP) ends it through the collective timeout (dist.timeout_s), not by hanging.
 # Usage: dist_train_test.sh DIST_TRAIN_TEST DENSECORR
@@ -76,6 +77,27 @@ PY
 ls "$work/run" | sort > "$work/files.txt"
 [ "$(cat "$work/files.txt" | tr '\n' ' ')" = "checkpoint_00000003.h5 checkpoint_00000006.h5 config.yaml metrics.jsonl " ] ||
   fail "run folder holds: $(cat "$work/files.txt" | tr '\n' ' ')"
+
+echo "=== densecorr eval on 2 ranks = on 1"
+ckpt="$work/run/checkpoint_00000006.h5"
+timeout 300 "${mpirun_cmd[@]}" -np 2 "$bin" eval -c "$work/shapes.yaml" --weights "$ckpt" \
+  out="$work/eval2" > "$work/eval2.out" 2> "$work/eval2.err" ||
+  fail "2-rank eval exited $? ($(tail -3 "$work/eval2.err"))"
+timeout 300 "$bin" eval -c "$work/shapes.yaml" --weights "$ckpt" out="$work/eval1" \
+  > "$work/eval1.out" 2> "$work/eval1.err" || fail "1-rank eval exited $? ($(tail -3 "$work/eval1.err"))"
+cat "$work/eval2.out" "$work/eval1.out"
+grep -q "2 ranks (mpi), each evaluating its shard" "$work/eval2.err" || fail "no 2-rank eval header"
+[ "$(grep -c '^\[1,0\]<stdout>:eval: ' "$work/eval2.out")" = 1 ] || fail "rank 0 did not print the metrics once"
+grep -q '^\[1,1\]<stdout>:' "$work/eval2.out" && fail "rank 1 printed"
+ls "$work"/eval2 | grep -v '^eval.json$' && fail "eval wrote more than eval.json (a temporary of rank 1?)"
+/usr/bin/python3 - "$work/eval2/eval.json" "$work/eval1/eval.json" <<'PY' || fail "2-rank and 1-rank eval.json differ"
+import json, sys
+two, one = (json.load(open(p)) for p in sys.argv[1:3])
+assert two["metrics"]["samples"] == 41, two
+assert two["metrics"]["accuracy"] == one["metrics"]["accuracy"], (two, one)
+for k, v in one["metrics"].items():
+    assert abs(two["metrics"][k] - v) <= 1e-6 * max(1.0, abs(v)), (k, two, one)
+PY
 
 # A 2-rank job whose rank 1 gets SIGNAL once rank 0 has written checkpoint 3. Each rank records
 # its pid through a small launcher.

@@ -72,6 +72,18 @@ void add_solver_keys(ConfigSchema& s) {
             "keep only the N most recent checkpoints of the run folder; 0: keep all", at_least(0));
   s.add_int("solver.eval_period", 0, "evaluate every N iterations; 0: only at the end",
             at_least(0));
+  s.add_string("solver.loss_scale", "none",
+               "none; dynamic: backward on loss * scale, skip steps whose gradients overflow (as "
+               "torch.cuda.amp.GradScaler)",
+               one_of({"none", "dynamic"}));
+  s.add_double("solver.loss_scale_init", 65536, "dynamic loss scaling: the initial scale",
+               at_least(1e-30));
+  s.add_double("solver.loss_scale_growth", 2, "dynamic loss scaling: factor after good steps",
+               at_least(1.000001));
+  s.add_double("solver.loss_scale_backoff", 0.5, "dynamic loss scaling: factor after an overflow",
+               in_range(1e-6, 0.999999));
+  s.add_int("solver.loss_scale_growth_interval", 2000,
+            "dynamic loss scaling: consecutive good steps before the scale grows", at_least(1));
   s.add_string("solver.nan_policy", "stop",
                "on a NaN/Inf loss: skip the step, or stop the run with an error",
                one_of({"skip", "stop"}));
@@ -100,6 +112,10 @@ void add_dist_keys(ConfigSchema& s) {
                "overlap: all-reduce gradient buckets during backward; after_backward: one "
                "bucketed all-reduce after backward",
                one_of({"overlap", "after_backward"}));
+  s.add_string("dist.backend", "auto",
+               "auto: nccl for a model on CUDA when the build has NCCL, else mpi; mpi: MPI "
+               "(CPU tensors); nccl: NCCL (CUDA tensors, one rank per GPU)",
+               one_of({"auto", "mpi", "nccl"}));
 }
 
 void add_data_keys(ConfigSchema& s) {

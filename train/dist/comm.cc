@@ -50,41 +50,61 @@ int64_t shape_hash(const Tensor& t) {
   return f.value();
 }
 
-bool reducible(DType d) {
-  return d == DType::f32 || d == DType::f64 || d == DType::i32 || d == DType::i64 || d == DType::u8;
-}
-
 std::string label_of(const Tensor& t, const std::string& name) {
   return (name.empty() ? std::string("tensor ") : "'" + name + "' ") + t.str();
 }
 
-// A contiguous copy of t (t itself when already contiguous).
-Tensor contiguous_staging(const Tensor& t) {
-  if (t.is_contiguous()) return t;
-  Tensor s = empty(t.sizes(), t.dtype());
+// A contiguous copy of t on `device` (t itself when it is contiguous and there already).
+Tensor contiguous_staging(const Tensor& t, Device device) {
+  if (t.is_contiguous() && t.device() == device) return t;
+  Tensor s = empty(t.sizes(), t.dtype(), device);
   copy_into(s, t);
+  return s;
+}
+
+// Elements [start, start + count) of the contiguous tensor t, as a 1-D view.
+Tensor flat_range(const Tensor& t, int64_t start, int64_t count) {
+  return t.as_strided({count}, {1}, t.offset() + start);
+}
+
+// dst = src for two 1-D ranges of one dtype. Host ranges are memcpy'd, as before the device
+// buffers came in: the gradient all-reduce runs on a communication thread during backward, and
+// plain memcpy keeps it off the thread pool that backward is using.
+void copy_range(const Tensor& dst, const Tensor& src) {
+  if (dst.device().is_cpu() && src.device().is_cpu()) {
+    if (dst.numel() > 0) {
+      std::memcpy(dst.raw_data(), src.raw_data(), dst.numel() * dtype_size(dst.dtype()));
+    }
+    return;
+  }
+  copy_into(dst, src);
+}
+
+std::string dtype_list(const std::vector<DType>& dtypes) {
+  std::string s;
+  for (DType d : dtypes) s += (s.empty() ? "" : ", ") + std::string(dtype_name(d));
   return s;
 }
 
 }  // namespace
 
-const char* reduce_op_name(ReduceOp op) {
+const char* comm_reduce_name(CommReduce op) {
   switch (op) {
-    case ReduceOp::sum:
+    case CommReduce::sum:
       return "sum";
-    case ReduceOp::mean:
+    case CommReduce::mean:
       return "mean";
-    case ReduceOp::max:
+    case CommReduce::max:
       return "max";
-    case ReduceOp::min:
+    case CommReduce::min:
       return "min";
   }
   return "?";
 }
 
-ReduceOp reduce_op_from_name(const std::string& name) {
-  for (ReduceOp op : {ReduceOp::sum, ReduceOp::mean, ReduceOp::max, ReduceOp::min}) {
-    if (name == reduce_op_name(op)) return op;
+CommReduce comm_reduce_from_name(const std::string& name) {
+  for (CommReduce op : {CommReduce::sum, CommReduce::mean, CommReduce::max, CommReduce::min}) {
+    if (name == comm_reduce_name(op)) return op;
   }
   DC_FAIL("unknown reduce op '", name, "' (expected one of: sum, mean, max, min)");
 }
@@ -97,18 +117,18 @@ const char* comm_backend_name(CommBackend backend) {
       return "single";
     case CommBackend::mpi:
       return "mpi";
+    case CommBackend::nccl:
+      return "nccl";
   }
   return "?";
 }
 
 CommBackend comm_backend_from_name(const std::string& name) {
-  for (CommBackend b : {CommBackend::automatic, CommBackend::single, CommBackend::mpi}) {
+  for (CommBackend b :
+       {CommBackend::automatic, CommBackend::single, CommBackend::mpi, CommBackend::nccl}) {
     if (name == comm_backend_name(b)) return b;
   }
-  DC_CHECK(name != "nccl",
-           "communication backend 'nccl' is not built yet (it needs the CUDA build rules); "
-           "available: auto, single, mpi");
-  DC_FAIL("unknown communication backend '", name, "' (expected one of: auto, single, mpi)");
+  DC_FAIL("unknown communication backend '", name, "' (expected one of: auto, single, mpi, nccl)");
 }
 
 bool launched_by_mpirun() { return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr; }
@@ -135,8 +155,21 @@ class Communicator::Scope {
 void Communicator::check_device(const char* op, const Tensor& t, const std::string& label) const {
   DC_CHECK(t.device().is_cpu(), op, ": ", label, " is on ", t.device().str(), "; the ",
            backend_name(),
-           " backend handles CPU tensors only (GPU tensors need the NCCL backend, "
-           "which is not built yet)");
+           " backend handles CPU tensors only (CUDA tensors need the NCCL backend: "
+           "dist.backend nccl)");
+}
+
+std::string Communicator::reducible_list() const {
+  std::vector<DType> ok;
+  for (DType d :
+       {DType::f32, DType::f64, DType::f16, DType::bf16, DType::i32, DType::i64, DType::u8}) {
+    if (reduces(d)) ok.push_back(d);
+  }
+  return dtype_list(ok);
+}
+
+bool Communicator::reduces(DType d) const {
+  return d == DType::f32 || d == DType::f64 || d == DType::i32 || d == DType::i64 || d == DType::u8;
 }
 
 void Communicator::check_same_call(const char* op, const std::vector<int64_t>& signature,
@@ -145,7 +178,7 @@ void Communicator::check_same_call(const char* op, const std::vector<int64_t>& s
   if (w == 1 || !options_.check_consistency) return;
   const int64_t n = static_cast<int64_t>(signature.size());
   std::vector<int64_t> all(static_cast<size_t>(n * w));
-  all_gather_raw(signature.data(), n * 8, all.data());
+  all_gather_host(signature.data(), n * 8, all.data());
   bool same = true;
   for (int r = 0; r < w && same; ++r) {
     same = std::equal(signature.begin(), signature.end(), all.begin() + r * n);
@@ -167,59 +200,68 @@ void Communicator::check_same_call(const char* op, const std::vector<int64_t>& s
   DC_FAIL(os.str());
 }
 
-void Communicator::reduce_buffer(void* data, int64_t count, DType dtype, ReduceOp op) {
+void Communicator::reduce_buffer(const Tensor& buf, CommReduce op) {
   const int w = world_size();
+  const int64_t count = buf.numel();
+  const DType dtype = buf.dtype();
   ++stats_.collectives;
   stats_.bytes += count * static_cast<int64_t>(dtype_size(dtype));
-  if (w == 1 || count == 0) return;
-  if (op != ReduceOp::mean) {
-    all_reduce_raw(data, count, dtype, op);
+  if ((w == 1 && identity_when_alone()) || count == 0) return;
+  if (op != CommReduce::mean || native_mean(dtype)) {
+    all_reduce_raw(buf.raw_data(), count, dtype, op);
     return;
   }
-  if (dtype == DType::f32) {
-    all_reduce_raw(data, count, dtype, ReduceOp::sum);
-    float* p = static_cast<float*>(data);
-    for (int64_t i = 0; i < count; ++i) p[i] /= static_cast<float>(w);
-  } else if (dtype == DType::f64) {
-    all_reduce_raw(data, count, dtype, ReduceOp::sum);
-    double* p = static_cast<double*>(data);
-    for (int64_t i = 0; i < count; ++i) p[i] /= static_cast<double>(w);
-  } else {
-    // Integers: sum in int64 so that narrow types cannot overflow, then truncate toward zero.
-    DC_DISPATCH_NUMERIC(dtype, "all_reduce", [&] {
-      scalar_t* p = static_cast<scalar_t*>(data);
-      std::vector<int64_t> wide(p, p + count);
-      all_reduce_raw(wide.data(), count, DType::i64, ReduceOp::sum);
-      for (int64_t i = 0; i < count; ++i) p[i] = static_cast<scalar_t>(wide[i] / w);
+  if (dtype == DType::f32 || dtype == DType::f64) {
+    DC_CHECK(buf.device().is_cpu(), "all_reduce(mean): the ", backend_name(),
+             " backend cannot divide a ", buf.device().str(), " buffer (internal error)");
+    all_reduce_raw(buf.raw_data(), count, dtype, CommReduce::sum);
+    DC_DISPATCH_FLOAT(dtype, "all_reduce", [&] {
+      scalar_t* p = static_cast<scalar_t*>(buf.raw_data());
+      for (int64_t i = 0; i < count; ++i) p[i] /= static_cast<scalar_t>(w);
     });
+    return;
   }
+  // Integers: sum in int64 so that narrow types cannot overflow, then truncate toward zero. The
+  // widening runs on the buffer's device; the division on the host (no integer kernels on CUDA).
+  Tensor wide = empty({count}, DType::i64, buf.device());
+  copy_into(wide, buf);
+  all_reduce_raw(wide.raw_data(), count, DType::i64, CommReduce::sum);
+  Tensor host = wide;
+  if (!wide.device().is_cpu()) {
+    host = empty({count}, DType::i64);
+    copy_into(host, wide);
+  }
+  int64_t* p = host.data<int64_t>();
+  for (int64_t i = 0; i < count; ++i) p[i] /= w;
+  copy_into(buf, host);
 }
 
-void Communicator::all_reduce(const Tensor& t, ReduceOp op, const std::string& name) {
+void Communicator::all_reduce(const Tensor& t, CommReduce op, const std::string& name) {
   DC_CHECK(t.defined(), "all_reduce: ", name.empty() ? "the tensor" : "'" + name + "'",
            " is undefined");
   const std::string label = label_of(t, name);
-  DC_CHECK(reducible(t.dtype()), "all_reduce: ", label, ": dtype ", dtype_name(t.dtype()),
-           " is not supported (all_reduce supports f32, f64, i32, i64, u8; f16/bf16 tensors can "
-           "only be broadcast or gathered)");
+  DC_CHECK(reduces(t.dtype()), "all_reduce: ", label, ": dtype ", dtype_name(t.dtype()),
+           " is not supported by the ", backend_name(), " backend (all_reduce supports ",
+           reducible_list(), "; other dtypes can only be broadcast or gathered)");
   check_device("all_reduce", t, label);
-  const std::string what = std::string("all_reduce(") + reduce_op_name(op) + ") of " + label;
+  const std::string what = std::string("all_reduce(") + comm_reduce_name(op) + ") of " + label;
   Scope scope(*this, what);
   check_same_call("all_reduce",
                   {kAllReduce, static_cast<int64_t>(op), static_cast<int64_t>(t.dtype()), t.numel(),
                    shape_hash(t)},
                   what);
-  if (world_size() == 1) {
+  if (world_size() == 1 && identity_when_alone()) {
     // Identity; the data is not touched, so tensors of any device pass.
-    reduce_buffer(nullptr, t.numel(), t.dtype(), op);
+    ++stats_.collectives;
+    stats_.bytes += t.numel() * static_cast<int64_t>(dtype_size(t.dtype()));
     return;
   }
-  Tensor buf = contiguous_staging(t);
-  reduce_buffer(buf.raw_data(), buf.numel(), buf.dtype(), op);
+  Tensor buf = contiguous_staging(t, staging_device(t));
+  reduce_buffer(buf, op);
   if (!buf.same(t)) copy_into(t, buf);
 }
 
-int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, ReduceOp op,
+int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, CommReduce op,
                                           int64_t bucket_bytes,
                                           const std::vector<std::string>& names) {
   DC_CHECK(names.empty() || names.size() == tensors.size(), "all_reduce_bucketed: got ",
@@ -231,9 +273,9 @@ int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, Re
     const std::string name = names.empty() ? "tensor " + std::to_string(i) : "'" + names[i] + "'";
     DC_CHECK(t.defined(), "all_reduce_bucketed: ", name, " is undefined");
     const std::string label = name + " " + t.str();
-    DC_CHECK(reducible(t.dtype()), "all_reduce_bucketed: ", label, ": dtype ",
-             dtype_name(t.dtype()),
-             " is not supported (all_reduce_bucketed supports f32, f64, i32, i64, u8)");
+    DC_CHECK(reduces(t.dtype()), "all_reduce_bucketed: ", label, ": dtype ", dtype_name(t.dtype()),
+             " is not supported by the ", backend_name(), " backend (all_reduce_bucketed supports ",
+             reducible_list(), ")");
     check_device("all_reduce_bucketed", t, label);
     layout.add(static_cast<int64_t>(t.dtype()));
     layout.add(shape_hash(t));
@@ -241,34 +283,44 @@ int64_t Communicator::all_reduce_bucketed(const std::vector<Tensor>& tensors, Re
   }
   const std::vector<Bucket> plan = plan_buckets(tensors, bucket_bytes);
   std::ostringstream what;
-  what << "all_reduce_bucketed(" << reduce_op_name(op) << ") of " << tensors.size() << " tensors ("
-       << total << " elements, " << plan.size() << " buckets of at most " << bucket_bytes
-       << " bytes)";
+  what << "all_reduce_bucketed(" << comm_reduce_name(op) << ") of " << tensors.size()
+       << " tensors (" << total << " elements, " << plan.size() << " buckets of at most "
+       << bucket_bytes << " bytes)";
   Scope scope(*this, what.str());
   check_same_call("all_reduce_bucketed",
                   {kBucketed, static_cast<int64_t>(op) * (int64_t{1} << 40) + bucket_bytes,
                    static_cast<int64_t>(tensors.size()), total, layout.value()},
                   what.str());
-  if (world_size() == 1) {
+  if (world_size() == 1 && identity_when_alone()) {
     // Identity: count the buckets as collectives so that stats read the same on every backend.
-    for (const Bucket& b : plan) reduce_buffer(nullptr, b.count, b.dtype, op);
+    for (const Bucket& b : plan) {
+      ++stats_.collectives;
+      stats_.bytes += b.count * static_cast<int64_t>(dtype_size(b.dtype));
+    }
     return static_cast<int64_t>(plan.size());
   }
   std::vector<Tensor> staged(tensors.size());
-  for (size_t i = 0; i < tensors.size(); ++i) staged[i] = contiguous_staging(tensors[i]);
+  // The bucket buffer lives where the backend reduces (the rank's GPU under NCCL); tensors
+  // elsewhere are copied in and out piece by piece.
+  const Device device = tensors.empty() ? kCPU : staging_device(tensors.front());
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    staged[i] = contiguous_staging(tensors[i], tensors[i].device());
+  }
+  // One byte buffer on the staging device, viewed as each bucket's dtype in turn, so memory stays
+  // bounded by the largest bucket.
   int64_t largest = 0;
   for (const Bucket& b : plan) largest = std::max<int64_t>(largest, b.count * dtype_size(b.dtype));
-  std::vector<char> buffer(static_cast<size_t>(largest));
+  const Tensor bytes = empty({largest}, DType::u8, device);
   for (const Bucket& b : plan) {
-    const size_t es = dtype_size(b.dtype);
+    const Tensor buffer = make_tensor(bytes.storage(), {b.count}, {1}, 0, b.dtype);
     for (const BucketPiece& p : b.pieces) {
-      const char* src = static_cast<const char*>(staged[p.tensor].raw_data());
-      std::memcpy(buffer.data() + p.offset * es, src + p.start * es, p.count * es);
+      copy_range(flat_range(buffer, p.offset, p.count),
+                 flat_range(staged[p.tensor], p.start, p.count));
     }
-    reduce_buffer(buffer.data(), b.count, b.dtype, op);
+    reduce_buffer(buffer, op);
     for (const BucketPiece& p : b.pieces) {
-      char* dst = static_cast<char*>(staged[p.tensor].raw_data());
-      std::memcpy(dst + p.start * es, buffer.data() + p.offset * es, p.count * es);
+      copy_range(flat_range(staged[p.tensor], p.start, p.count),
+                 flat_range(buffer, p.offset, p.count));
     }
   }
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -293,8 +345,8 @@ void Communicator::broadcast(const Tensor& t, int root, const std::string& name)
   const int64_t nbytes = t.numel() * static_cast<int64_t>(dtype_size(t.dtype()));
   ++stats_.collectives;
   stats_.bytes += nbytes;
-  if (world_size() == 1 || nbytes == 0) return;
-  Tensor buf = contiguous_staging(t);
+  if ((world_size() == 1 && identity_when_alone()) || nbytes == 0) return;
+  Tensor buf = contiguous_staging(t, staging_device(t));
   broadcast_raw(buf.raw_data(), nbytes, root);
   if (!buf.same(t) && rank() != root) copy_into(t, buf);
 }
@@ -310,15 +362,18 @@ Tensor Communicator::all_gather(const Tensor& t, const std::string& name) {
                   {kAllGather, 0, static_cast<int64_t>(t.dtype()), t.numel(), shape_hash(t)}, what);
   Shape out_shape{world_size()};
   out_shape.insert(out_shape.end(), t.sizes().begin(), t.sizes().end());
-  Tensor out = empty(out_shape, t.dtype());
-  const Tensor buf = contiguous_staging(t);
+  Tensor out = empty(out_shape, t.dtype(), t.device());
+  const Device device = staging_device(t);
+  const Tensor buf = contiguous_staging(t, device);
   const int64_t nbytes = buf.numel() * static_cast<int64_t>(dtype_size(buf.dtype()));
   ++stats_.collectives;
   stats_.bytes += nbytes;
-  if (world_size() == 1) {
-    if (nbytes > 0) std::memcpy(out.raw_data(), buf.raw_data(), nbytes);
+  if (world_size() == 1 && identity_when_alone()) {
+    if (nbytes > 0) copy_into(out.as_strided(t.sizes(), buf.strides(), 0), buf);
   } else if (nbytes > 0) {
-    all_gather_raw(buf.raw_data(), nbytes, out.raw_data());
+    const Tensor gathered = device == out.device() ? out : empty(out_shape, t.dtype(), device);
+    all_gather_raw(buf.raw_data(), nbytes, gathered.raw_data());
+    if (!gathered.same(out)) copy_into(out, gathered);
   }
   return out;
 }
@@ -326,7 +381,7 @@ Tensor Communicator::all_gather(const Tensor& t, const std::string& name) {
 void Communicator::barrier() {
   Scope scope(*this, "barrier");
   check_same_call("barrier", {kBarrier, 0, 0, 0, 0}, "barrier");
-  if (world_size() > 1) barrier_raw();
+  if (world_size() > 1 || !identity_when_alone()) barrier_raw();
 }
 
 CommStats Communicator::stats() const {

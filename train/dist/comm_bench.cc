@@ -44,13 +44,13 @@ int run(const std::vector<std::string>& args) {
     left -= n;
   }
   const int64_t bucket_bytes = static_cast<int64_t>(bucket_mb * 1e6);
-  comm->all_reduce_bucketed(grads, dc::ReduceOp::mean, bucket_bytes);  // warm-up
+  comm->all_reduce_bucketed(grads, dc::CommReduce::mean, bucket_bytes);  // warm-up
   std::vector<double> times, latency;
   int64_t buckets = 0;
   for (int64_t i = 0; i < iters; ++i) {
     comm->barrier();
     const auto t0 = std::chrono::steady_clock::now();
-    buckets = comm->all_reduce_bucketed(grads, dc::ReduceOp::mean, bucket_bytes);
+    buckets = comm->all_reduce_bucketed(grads, dc::CommReduce::mean, bucket_bytes);
     const auto t1 = std::chrono::steady_clock::now();
     dc::Tensor one = dc::empty({1});
     dc::fill_(one, 1);

@@ -68,15 +68,15 @@ MPI_Datatype mpi_type(DType d) {
   }
 }
 
-MPI_Op mpi_op(ReduceOp op) {
+MPI_Op mpi_op(CommReduce op) {
   switch (op) {
-    case ReduceOp::sum:
+    case CommReduce::sum:
       return MPI_SUM;
-    case ReduceOp::max:
+    case CommReduce::max:
       return MPI_MAX;
-    case ReduceOp::min:
+    case CommReduce::min:
       return MPI_MIN;
-    case ReduceOp::mean:
+    case CommReduce::mean:
       break;
   }
   DC_FAIL("all_reduce: the MPI backend reduces mean as a sum (internal error)");
@@ -111,14 +111,14 @@ class MpiCommunicator final : public Communicator {
   const char* backend_name() const override { return "mpi"; }
 
  protected:
-  void all_reduce_raw(void* data, int64_t count, DType dtype, ReduceOp op) override {
-    if (dtype == DType::u8 && op == ReduceOp::sum) {
+  void all_reduce_raw(void* data, int64_t count, DType dtype, CommReduce op) override {
+    if (dtype == DType::u8 && op == CommReduce::sum) {
       // OpenMPI 4.1's AVX reduction component adds 8-bit integers with saturation once a buffer
       // is long enough to vectorize (open-mpi/ompi#8045, "wontfix"): 200 + 200 gives 255, not
       // 144. Sum u8 in int32 instead and wrap modulo 256 as documented.
       uint8_t* p = static_cast<uint8_t*>(data);
       std::vector<int32_t> wide(p, p + count);
-      all_reduce_raw(wide.data(), count, DType::i32, ReduceOp::sum);
+      all_reduce_raw(wide.data(), count, DType::i32, CommReduce::sum);
       for (int64_t i = 0; i < count; ++i) p[i] = static_cast<uint8_t>(wide[i] & 0xff);
       return;
     }

@@ -13,13 +13,13 @@ class SingleProcessCommunicator final : public Communicator {
 
  protected:
   // The base class never calls the data primitives with a world of one.
-  void all_reduce_raw(void*, int64_t, DType, ReduceOp) override {}
+  void all_reduce_raw(void*, int64_t, DType, CommReduce) override {}
   void broadcast_raw(void*, int64_t, int) override {}
   void all_gather_raw(const void*, int64_t, void*) override {}
   void barrier_raw() override {}
 
   // all_reduce and broadcast leave the data alone here, so a one-GPU run may pass CUDA tensors;
-  // all_gather copies into a new CPU tensor and needs host data.
+  // all_gather returns a copy and takes host data only (the NCCL backend gathers CUDA tensors).
   void check_device(const char* op, const Tensor& t, const std::string& label) const override {
     if (std::string(op) == "all_gather") Communicator::check_device(op, t, label);
   }
