@@ -21,6 +21,7 @@
 #include "data/image_io.h"
 #include "data/synth/face_world.h"
 #include "eval/ced_plot.h"
+#include "eval/chart_textures.h"
 #include "eval/dense_metrics.h"
 #include "eval/landmark_metrics.h"
 #include "eval/uv_landmarks.h"
@@ -56,22 +57,6 @@ Tensor noisy_uv(const Tensor& uv, const Tensor& mask, double sigma, uint64_t see
     }
   }
   return out;
-}
-
-// A texture of the chart: a checkerboard of 16×16 cells with a red U gradient and a blue V one.
-Tensor checker_texture(int size) {
-  Tensor t = empty({size, size, 3});
-  float* p = t.data<float>();
-  for (int j = 0; j < size; ++j) {
-    for (int i = 0; i < size; ++i) {
-      const bool dark = ((i * 16 / size) + (j * 16 / size)) % 2;
-      const float base = dark ? 0.25f : 0.9f;
-      p[3 * (j * size + i)] = base * (0.5f + 0.5f * i / size);
-      p[3 * (j * size + i) + 1] = base * 0.8f;
-      p[3 * (j * size + i) + 2] = base * (0.5f + 0.5f * j / size);
-    }
-  }
-  return t;
 }
 
 void print_summary(const std::string& name, const std::vector<double>& nmes) {
@@ -140,7 +125,7 @@ int main(int argc, char** argv) {
                                  green));
         write_png(out + "/eval_parts.png", face_part_color_map(face_parts_from_uv(noisy, mask)));
         write_png(out + "/eval_texture.png",
-                  texture_transfer(s.at("image"), checker_texture(256), uv, mask, 0.8f));
+                  texture_transfer(s.at("image"), checkerboard_chart_texture(256), uv, mask, 0.8f));
       }
     }
     std::printf("%d faces at %d px; noisy U,V: mean abs error %.4f\n", faces, options.size,

@@ -2,12 +2,17 @@
 // on faces, or its part segmentation baseline (model.name densereg_parts_*), and the
 // `synth_faces` dataset it trains on (train/synth_faces_split.h).
 #include <cmath>
+#include <cstdio>
 
 #include "autograd/grad_mode.h"
+#include "data/image_io.h"
 #include "data/synth/face_template.h"
+#include "eval/ced_plot.h"
 #include "eval/dense_metrics.h"
+#include "eval/image_grid.h"
 #include "eval/landmark_metrics.h"
 #include "eval/uv_landmarks.h"
+#include "eval/uv_pictures.h"
 #include "nets/densereg.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -57,6 +62,37 @@ class DenseRegTask : public Task {
 
   std::string main_metric() const override { return model_->part ? "part_miou" : "uv_error"; }
 
+  // After a U,V evaluation: eval_ced.png, the CED of the component rule's NMEs up to 0.08 (the
+  // legend names AUC@0.08 and failure@0.08, the title failure@0.10), and eval_gallery.png, the
+  // first kGalleryFaces held-out faces as rows of image, Û, V̂, isolines and landmarks (found in
+  // green over the visible ground truth in white). The part baseline writes none.
+  std::vector<std::string> write_pictures(const std::string& dir) override {
+    std::vector<std::string> paths;
+    if (!last_nmes_.empty()) {
+      const NmeSummary s = summarize_nme(last_nmes_, {0.08, 0.10});
+      char title[128];
+      std::snprintf(title, sizeof title, "CED on %lld held-out faces, failure@0.10 %.1f%%",
+                    static_cast<long long>(last_nmes_.size()), 100 * s.cutoffs[1].failure_rate);
+      CedPlotOptions o;
+      o.max_error = 0.08;
+      o.width = 900;
+      o.title = title;
+      paths.push_back(dir + "/eval_ced.png");
+      write_ced_png(paths.back(), {{"U,V components", last_nmes_}}, o);
+    }
+    if (!gallery_.empty()) {
+      std::vector<std::vector<Tensor>> rows;
+      for (const GalleryFace& f : gallery_) {
+        const UVPictures p =
+            uv_pictures(f.image, f.uv, f.mask, LandmarkRule::kComponents, f.landmarks, f.visible);
+        rows.push_back({f.image, p.u, p.v, p.isolines, p.landmarks});
+      }
+      paths.push_back(dir + "/eval_gallery.png");
+      write_png(paths.back(), image_grid(rows, {"image", "U", "V", "isolines", "landmarks"}));
+    }
+    return paths;
+  }
+
  private:
   Tensor depth_of(const Batch& batch) const { return model_->depth ? batch.at("depth") : Tensor(); }
 
@@ -66,6 +102,7 @@ class DenseRegTask : public Task {
     double err[2] = {0, 0}, depth_err = 0, inter = 0, uni = 0;
     int64_t fg_pixels = 0, samples = 0, batches = 0;
     std::map<std::string, double> loss_sums;
+    gallery_.clear();
     while (std::optional<Batch> batch = loader.next()) {
       const std::vector<Tensor> heads = model_->forward_multi(batch->at("image"));
       const Tensor& uv = batch->at("uv");
@@ -81,6 +118,7 @@ class DenseRegTask : public Task {
       const Tensor pred_mask =
           loss_.mode == DenseRegMode::kResidualsOnly ? fg : predicted_foreground(heads[0]);
       add_landmarks_and_parts(est, pred_mask, *batch);
+      keep_for_gallery(est, pred_mask, *batch);
       for (int c = 0; c < 2; ++c) {
         err[c] += sum(abs(est.select(1, c) - uv.select(1, c)) * fgf).item<double>();
       }
@@ -131,6 +169,16 @@ class DenseRegTask : public Task {
     }
   }
 
+  // The first kGalleryFaces samples of an evaluation, for write_pictures.
+  void keep_for_gallery(const Tensor& est_uv, const Tensor& pred_mask, const Batch& batch) {
+    for (int64_t b = 0; b < batch.size() && gallery_.size() < kGalleryFaces; ++b) {
+      gallery_.push_back({batch.at("image").select(0, b).contiguous(),
+                          est_uv.select(0, b).contiguous(), pred_mask.select(0, b).contiguous(),
+                          batch.at("landmarks").select(0, b).contiguous(),
+                          batch.at("visible").select(0, b).contiguous()});
+    }
+  }
+
   // NME mean, AUC and failure rate at 0.08 and 0.10 (the names carry the cut-offs), and the
   // part-transfer IoUs; resets the accumulators for the next evaluation.
   void take_landmark_and_part_metrics(std::map<std::string, double>* m) {
@@ -142,6 +190,7 @@ class DenseRegTask : public Task {
     for (int c = 1; c < parts_.num_classes(); ++c) {
       (*m)["part_transfer_iou_" + std::string(face_part_name(c))] = ious[c];
     }
+    last_nmes_ = std::move(nmes_);
     nmes_.clear();
     parts_ = ConfusionMatrix(kFaceNumLabels);
   }
@@ -188,7 +237,13 @@ class DenseRegTask : public Task {
   std::shared_ptr<DenseReg> model_;
   DenseRegLossOptions loss_;
   const Tensor template_uv_ = face_landmarks_uv_tensor();
-  std::vector<double> nmes_;               // per evaluated image
+  std::vector<double> nmes_;       // per evaluated image
+  std::vector<double> last_nmes_;  // nmes_ of the last finished evaluation
+  struct GalleryFace {
+    Tensor image, uv, mask, landmarks, visible;
+  };
+  static constexpr size_t kGalleryFaces = 4;
+  std::vector<GalleryFace> gallery_;       // the first faces of the last evaluation
   ConfusionMatrix parts_{kFaceNumLabels};  // transferred parts against the ground truth
 };
 

@@ -14,6 +14,7 @@
 #include "train/config_command.h"
 #include "train/data_command.h"
 #include "train/forward_command.h"
+#include "train/infer_command.h"
 #include "train/synth_command.h"
 #include "train/train_command.h"
 
@@ -38,6 +39,14 @@ const std::vector<Command>& commands() {
        "      evaluate W.h5 (default: model.weights, else the latest checkpoint of `out`) on\n"
        "      data.test; metrics on stdout and in out/eval.json",
        dc::cli::eval_command},
+      {"infer",
+       "infer -c CONFIG [--weights W.h5] (--image IMG | --synth N) --out DIR\n"
+       "      [--task uv|texture-transfer] [--texture TEX] [--opacity A]\n"
+       "      [--landmarks component|argmin] [key=value ...]\n"
+       "      DenseReg on a PNG/JPEG (fitted to data.image_size: shorter side scaled, centre\n"
+       "      crop) or on N held-out synthetic faces; writes U, V colour maps, isolines,\n"
+       "      landmarks and parts (or the texture transfer) as PNGs to DIR, prints their paths",
+       dc::cli::infer_command},
       {"forward",
        "forward -c CONFIG [--weights W.h5] --input IN.h5 --output OUT.h5 [key=value ...]\n"
        "      run model.name in eval mode on dataset 'input' of IN.h5; write its outputs to OUT.h5",

@@ -48,6 +48,12 @@ class Task {
   // samples at all).
   virtual std::map<std::string, double> metrics_from_sums(const std::map<std::string, double>& sums,
                                                           const std::string& dataset) const;
+  // Pictures of the last evaluate() (e.g. a CED curve, a gallery of predictions) written into the
+  // folder `dir`, which exists; returns the paths written. The default writes none.
+  virtual std::vector<std::string> write_pictures(const std::string& dir) {
+    (void)dir;
+    return {};
+  }
   // The metric whose value names the task's headline result (for the one-line summary), e.g.
   // "accuracy".
   virtual std::string main_metric() const = 0;

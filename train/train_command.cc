@@ -111,6 +111,9 @@ int eval_command(const std::vector<std::string>& args) {
   std::cout << "eval: " << weights << " on " << cfg.get_string("data.test.name") << ":";
   for (const auto& [key, value] : metrics) std::cout << " " << key << " " << value;
   std::cout << "\n";
+  for (const std::string& path : task->write_pictures(run_dir)) {
+    std::cout << "eval: wrote " << path << "\n";
+  }
   return 0;
 }
 
