@@ -15,7 +15,6 @@
 #include "core/cuda/stream.h"
 #include "ops/cuda/cublas_gemm.h"
 #include "ops/cuda/cudnn_conv.h"
-#include "ops/elementwise.h"
 #include "ops/reduce.h"
 
 namespace dc {
@@ -362,6 +361,8 @@ Choice choose(Pass pass, cudnnHandle_t h, Descriptors& d, const CudnnConvProblem
     choice.math = effective_math(c.math, p.dtype);
     d.set_math(choice.math);
     if (!workspace_of(pass, h, d, c.algo, &choice.workspace)) continue;
+    // Heuristics rank by speed alone; an algorithm whose workspace cannot fit is passed over.
+    if (choice.workspace > cuda_memory_info(p.device).first) continue;
     std::lock_guard<std::mutex> lock(cache.mu);
     ++cache.searches;
     cache.map.emplace(key, choice);
@@ -423,12 +424,6 @@ void cudnn_conv_backward_filter(const CudnnConvProblem& p, const Tensor& gw, con
                                      ws.defined() ? ws.raw_data() : nullptr, c.workspace, &zero,
                                      d.w, gw.raw_data()),
       describe(p), ", backward filter algorithm ", c.algo);
-}
-
-void conv_add_bias(const Tensor& y, const Tensor& bias) {
-  // In place: each element of y is read and written by the same thread of the elementwise kernel.
-  const Tensor b = bias.as_strided(y.sizes(), {0, 1, 0, 0}, bias.offset());
-  binary_kernel().get(y.device(), y.dtype())(BinaryOp::kAdd, y, y, b, 0, 0);
 }
 
 void conv_bias_grad(const Tensor& gb, const Tensor& gy) { copy_into(gb, sum(gy, {0, 2, 3})); }
