@@ -18,6 +18,9 @@
 
 namespace dc {
 
+// The cuDNN library loaded at run time (cudnnGetVersion(), e.g. 91900 for 9.19.0); needs no GPU.
+int64_t cudnn_version();
+
 void set_cudnn_benchmark(bool benchmark);
 bool cudnn_benchmark();
 

@@ -428,6 +428,8 @@ void cudnn_conv_backward_filter(const CudnnConvProblem& p, const Tensor& gw, con
 
 void conv_bias_grad(const Tensor& gb, const Tensor& gy) { copy_into(gb, sum(gy, {0, 2, 3})); }
 
+int64_t cudnn_version() { return static_cast<int64_t>(cudnnGetVersion()); }
+
 void set_cudnn_benchmark(bool benchmark) { g_benchmark.store(benchmark); }
 bool cudnn_benchmark() { return g_benchmark.load(); }
 

@@ -54,6 +54,28 @@ TEST(ConvPoolDtypes, HalfInputsOnCpuNameTheMissingKernel) {
       {"upsample_bilinear2d_kernel", "f16"});
 }
 
+#ifdef DC_WITH_CUDA
+// Needs no GPU: the kernels registered themselves, and the cuDNN library loads.
+TEST(CudaConvBuild, KernelsAreRegisteredAndCudnnLoads) {
+  for (DType t : {DType::f32, DType::f16, DType::bf16}) {
+    EXPECT_NE(conv2d_forward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(conv2d_backward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(conv_transpose2d_forward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(conv_transpose2d_backward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(max_pool2d_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(max_pool2d_backward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(avg_pool2d_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(avg_pool2d_backward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(upsample_bilinear2d_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(upsample_bilinear2d_backward_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(upsample_nearest2d_kernel().get(kCuda0, t), nullptr);
+    EXPECT_NE(upsample_nearest2d_backward_kernel().get(kCuda0, t), nullptr);
+  }
+  EXPECT_GE(cudnn_version(), 90000) << "cuDNN 9 or later expected";
+  EXPECT_EQ(cudnn_conv_algo_cache_size(), 0);
+}
+#endif
+
 class CudaConvTest : public ::testing::Test {
  protected:
   void SetUp() override {
