@@ -19,9 +19,11 @@ std::string pair_str(const std::array<int64_t, 2>& v) {
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, std::array<int64_t, 2> stride,
               std::array<int64_t, 2> padding, std::array<int64_t, 2> dilation, int64_t groups) {
   DC_CHECK(x.defined() && w.defined(), "conv2d: undefined input or weight tensor");
-  DC_CHECK(x.dtype() == w.dtype() && (x.dtype() == DType::f32 || x.dtype() == DType::f64),
-           "conv2d: expected input and weight of one floating dtype (f32 or f64), got input ",
-           x.str(), " and weight ", w.str());
+  // f16/bf16 have CUDA kernels only; on the CPU the kernel table names what is registered.
+  DC_CHECK(
+      x.dtype() == w.dtype() && is_floating(x.dtype()),
+      "conv2d: expected input and weight of one floating dtype (f32, f64, f16, bf16), got input ",
+      x.str(), " and weight ", w.str());
   DC_CHECK(x.device() == w.device(), "conv2d: input ", x.str(), " on ", x.device(), " but weight ",
            w.str(), " on ", w.device());
   DC_CHECK(x.dim() == 4, "conv2d: expected a 4-D input [N, C, H, W], got ", x.str());

@@ -13,7 +13,7 @@ namespace dc {
 // input pixel x[n, ci, ih, iw] scatters x * w[ci, co, i, j] into y[n, g*Cout/groups + co, oh, ow]
 // with oh = ih*stride - padding + i*dilation (likewise for ow), g being ci's group.
 //
-//   x      [N, Cin, H, W]                    f32 or f64
+//   x      [N, Cin, H, W]                    f32 or f64 (CPU, CUDA); f16, bf16 (CUDA)
 //   w      [Cin, Cout/groups, kh, kw]        same dtype and device as x
 //   bias   [Cout] or undefined               added to every output pixel of its channel
 //   result [N, Cout, Ho, Wo] with Ho = (H-1)*stride - 2*padding + dilation*(kh-1) +

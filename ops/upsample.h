@@ -9,7 +9,8 @@
 
 namespace dc {
 
-// x [N, C, H, W] (f32 or f64, any strides) -> [N, C, OH, OW]. Output pixel o samples the input at
+// x [N, C, H, W] (f32, f64; f16, bf16 on CUDA; any strides) -> [N, C, OH, OW]. Output pixel o
+// samples the input at
 //   src = o * (in - 1) / (out - 1)                         (align_corners; 0 when out == 1)
 //   src = max(0, (o + 0.5) * ratio - 0.5)                  (otherwise)
 // with ratio = in / out for an explicit output size, and ratio = 1 / scale for a scale factor (as
