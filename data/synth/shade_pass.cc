@@ -614,99 +614,87 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
   const int W = label.width(), H = label.height();
   const size_t N = static_cast<size_t>(W) * H;
-  // Per pixel, the three corner vertex indices of the face seen at its centre (planes v0, v1,
-  // v2; background: −3, which matches no vertex), so that a pair test is nine compares of
-  // eight pixels at a time.
+  // The three corner vertex indices of each triangle of the pass, at 3 (id + 1) so that the
+  // background id −1 reads −3, which matches no vertex.
   const std::vector<raster::DrawTri>& tris = label.tris();
-  thread_local std::vector<int32_t> corners, v0, v1, v2, marks;
+  thread_local std::vector<int32_t> corners;
+  thread_local std::vector<uint8_t> marks, rows;
   corners.resize(3 * (tris.size() + 1));
   corners[0] = corners[1] = corners[2] = -3;
   for (size_t t = 0; t < tris.size(); ++t) {
     const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
     std::copy(fv, fv + 3, &corners[3 * (t + 1)]);
   }
-  v0.resize(N);
-  v1.resize(N);
-  v2.resize(N);
-  for (int y = 0; y < H; ++y) {
-    const int32_t* ids = label.id_row(y);
-    const size_t o = static_cast<size_t>(y) * W;
-    for (int x = 0; x < W; ++x) {
-      const int32_t* c = &corners[3 * static_cast<size_t>(ids[x] + 1)];
-      v0[o + x] = c[0];
-      v1[o + x] = c[1];
-      v2[o + x] = c[2];
-    }
-  }
+  const int32_t* C = corners.data();
   // Pixels p and q are continuous when they see the same triangle (or both background) or
-  // faces with a common vertex; a discontinuous 4-neighbour pair marks both (−1 in `marks`).
-  marks.assign(N, 0);
-  const int32_t* P0 = v0.data();
-  const int32_t* P1 = v1.data();
-  const int32_t* P2 = v2.data();
-  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb, size_t p, size_t q) {
-    auto ld = [](const int32_t* a) {
-      return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
-    };
-    const __m256i a0 = ld(P0 + p), a1 = ld(P1 + p), a2 = ld(P2 + p);
-    __m256i same = _mm256_cmpeq_epi32(ld(ida), ld(idb));
-    for (const int32_t* plane : {P0, P1, P2}) {
-      const __m256i b = ld(plane + q);
-      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, b),
-                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, b),
-                                                                   _mm256_cmpeq_epi32(a2, b))));
+  // faces with a common vertex; a discontinuous 4-neighbour pair marks both. Eight pairs at a
+  // time: the ids are compared first (most pairs of a smooth surface see one triangle or
+  // neighbours), and only where they differ are the corners gathered from the table.
+  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb) -> unsigned {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ida));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idb));
+    const __m256i same_id = _mm256_cmpeq_epi32(a, b);
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(same_id)) == 0xff) return 0;
+    const __m256i three = _mm256_set1_epi32(3);
+    const __m256i ia = _mm256_mullo_epi32(_mm256_add_epi32(a, _mm256_set1_epi32(1)), three);
+    const __m256i ib = _mm256_mullo_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(1)), three);
+    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    const __m256i a0 = _mm256_i32gather_epi32(C, ia, 4);
+    const __m256i a1 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, one), 4);
+    const __m256i a2 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, two), 4);
+    __m256i same = same_id;
+    for (int k = 0; k < 3; ++k) {
+      const __m256i bk = _mm256_i32gather_epi32(C, _mm256_add_epi32(ib, _mm256_set1_epi32(k)), 4);
+      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, bk),
+                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, bk),
+                                                                   _mm256_cmpeq_epi32(a2, bk))));
     }
-    return _mm256_xor_si256(same, _mm256_set1_epi32(-1));
+    return ~static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(same))) & 0xffu;
   };
-  auto discontinuous1 = [&](int32_t ida, int32_t idb, size_t p, size_t q) {
+  auto discontinuous1 = [&](int32_t ida, int32_t idb) {
     if (ida == idb) return false;
-    const int32_t a[3] = {P0[p], P1[p], P2[p]}, b[3] = {P0[q], P1[q], P2[q]};
+    const int32_t* a = C + 3 * static_cast<int64_t>(ida + 1);
+    const int32_t* b = C + 3 * static_cast<int64_t>(idb + 1);
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j)
         if (a[i] == b[j]) return false;
     return true;
   };
-  auto mark8 = [&](size_t p, __m256i d) {
-    __m256i* m = reinterpret_cast<__m256i*>(&marks[p]);
-    _mm256_storeu_si256(m, _mm256_or_si256(_mm256_loadu_si256(m), d));
-  };
-  int32_t* M = marks.data();
+  marks.assign(N, 0);
+  uint8_t* M = marks.data();
   for (int y = 0; y < H; ++y) {
     const int32_t* ids = label.id_row(y);
     const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
-    const size_t o = static_cast<size_t>(y) * W;
+    uint8_t* m = M + static_cast<size_t>(y) * W;
     int x = 0;
     for (; x + 8 < W; x += 8) {  // right neighbours x + 1 .. x + 8 exist
-      const __m256i d = discontinuous8(ids + x, ids + x + 1, o + x, o + x + 1);
-      if (!_mm256_testz_si256(d, d)) {
-        mark8(o + x, d);
-        mark8(o + x + 1, d);
+      for (unsigned d = discontinuous8(ids + x, ids + x + 1); d != 0; d &= d - 1) {
+        const int l = __builtin_ctz(d);
+        m[x + l] = m[x + l + 1] = 1;
       }
     }
     for (; x + 1 < W; ++x) {
-      if (discontinuous1(ids[x], ids[x + 1], o + x, o + x + 1)) M[o + x] = M[o + x + 1] = -1;
+      if (discontinuous1(ids[x], ids[x + 1])) m[x] = m[x + 1] = 1;
     }
     if (below == nullptr) continue;
     for (x = 0; x + 8 <= W; x += 8) {
-      const __m256i d = discontinuous8(ids + x, below + x, o + x, o + W + x);
-      if (!_mm256_testz_si256(d, d)) {
-        mark8(o + x, d);
-        mark8(o + W + x, d);
+      for (unsigned d = discontinuous8(ids + x, below + x); d != 0; d &= d - 1) {
+        const int l = __builtin_ctz(d);
+        m[x + l] = m[W + x + l] = 1;
       }
     }
     for (; x < W; ++x) {
-      if (discontinuous1(ids[x], below[x], o + x, o + W + x)) M[o + x] = M[o + W + x] = -1;
+      if (discontinuous1(ids[x], below[x])) m[x] = m[W + x] = 1;
     }
   }
   // Then their 3×3 neighbourhoods (which also covers diagonal pairs).
-  thread_local std::vector<uint8_t> rows;
   rows.resize(N);
   for (int y = 0; y < H; ++y) {  // horizontal dilation
-    const int32_t* m = M + static_cast<size_t>(y) * W;
+    const uint8_t* m = M + static_cast<size_t>(y) * W;
     uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
-    for (int x = 0; x < W; ++x) {
-      r[x] = (m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0)) & 1;
-    }
+    r[0] = m[0] | (W > 1 ? m[1] : 0);
+    for (int x = 1; x + 1 < W; ++x) r[x] = m[x - 1] | m[x] | m[x + 1];
+    if (W > 1) r[W - 1] = m[W - 2] | m[W - 1];
   }
   edges.resize(N);
   for (int y = 0; y < H; ++y) {  // vertical dilation
