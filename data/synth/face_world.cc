@@ -361,8 +361,6 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
 
   const Mesh mesh = face_mesh(scene.shape);
   watch.lap(&FaceRenderTimes::mesh);
-  const Texture texture = face_texture(scene.texture);
-  watch.lap(&FaceRenderTimes::texture);
   ShadingOptions shading;
   if (scene.clutter) {
     shading.background_image = clutter_background(S, scene.background_seed);
@@ -370,6 +368,9 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
     shading.background = {0.5f, 0.5f, 0.5f};
   }
   watch.lap(&FaceRenderTimes::background);
+  // The texture last, so that it is still in cache when the renderer samples it.
+  const Texture texture = face_texture(scene.texture);
+  watch.lap(&FaceRenderTimes::texture);
 
   const Camera cam = face_camera(scene, S);
   shading.texture = &texture;
@@ -404,16 +405,22 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   std::fill(depth, depth + N, 0.0f);
   std::fill(part, part + N, int64_t{0});
   std::fill(mask, mask + N, uint8_t{0});
+  const float* uvd = uv_attr.data.data();
+  const int32_t* faces = mesh.faces.data();
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = fr.face[p];
     if (f < 0 || is_face[f] == 0) continue;
-    float t[2];
-    interpolate_fragment(mesh, uv_attr, false, f, &fr.bary[3 * p], t);
-    t[0] = std::min(1.0f, std::max(0.0f, t[0]));
-    t[1] = std::min(1.0f, std::max(0.0f, t[1]));
-    u_plane[p] = t[0];
-    v_plane[p] = t[1];
-    part[p] = face_part_at(t[0], t[1]);
+    // interpolate_fragment() of the linear attribute, inlined.
+    const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
+    const float* b = &fr.bary[3 * p];
+    const float* a0 = uvd + 2 * static_cast<int64_t>(fv[0]);
+    const float* a1 = uvd + 2 * static_cast<int64_t>(fv[1]);
+    const float* a2 = uvd + 2 * static_cast<int64_t>(fv[2]);
+    const float u = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
+    const float v = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
+    u_plane[p] = u;
+    v_plane[p] = v;
+    part[p] = face_part_at(u, v);
     mask[p] = 1;
     depth[p] = fr.depth[p];
   }
