@@ -202,20 +202,35 @@ const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
 // For each query point (x, y, z) in pixels and camera depth, whether some triangle of `mesh` lies
 // nearer than z − tolerance at the exact position (x, y): screen-space barycentrics and
 // perspective-correct depth. The queries (the 68 landmarks) are binned into 8-pixel cells, and
-// each triangle is tested against the queries in the cells its bounding box meets.
+// each triangle is tested against the queries in the cells its bounding box meets (triangles
+// whose cell range misses the queries' cell range are dropped before visiting cells).
 std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
                                      const std::vector<std::array<double, 3>>& points,
                                      double tolerance) {
+  std::vector<uint8_t> occluded(points.size(), 0);
+  if (points.empty()) return occluded;
   const int S = cam.width, cells = (S + 7) / 8;
   auto cell = [&](double v) {
     return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
   };
-  std::vector<std::vector<int>> in_cell(static_cast<size_t>(cells) * cells);
-  for (size_t k = 0; k < points.size(); ++k) {
-    in_cell[static_cast<size_t>(cell(points[k][1])) * cells + cell(points[k][0])].push_back(
-        static_cast<int>(k));
+  // The queries of cell c are order[start[c] .. start[c + 1]).
+  const size_t n_cells = static_cast<size_t>(cells) * cells;
+  std::vector<int> start(n_cells + 1, 0), order(points.size());
+  int cx0 = cells, cx1 = -1, cy0 = cells, cy1 = -1;
+  for (const auto& q : points) {
+    const int cx = cell(q[0]), cy = cell(q[1]);
+    ++start[static_cast<size_t>(cy) * cells + cx + 1];
+    cx0 = std::min(cx0, cx), cx1 = std::max(cx1, cx), cy0 = std::min(cy0, cy),
+    cy1 = std::max(cy1, cy);
   }
-  std::vector<uint8_t> occluded(points.size(), 0);
+  for (size_t c = 0; c < n_cells; ++c) start[c + 1] += start[c];
+  {
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (size_t k = 0; k < points.size(); ++k) {
+      order[fill[static_cast<size_t>(cell(points[k][1])) * cells + cell(points[k][0])]++] =
+          static_cast<int>(k);
+    }
+  }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
   std::vector<Projection> proj(V);
   for (int64_t v = 0; v < V; ++v) proj[v] = cam.project(mesh.vertex(v));
@@ -226,11 +241,16 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     const double x0 = std::min({a.x, b.x, q.x}), x1 = std::max({a.x, b.x, q.x});
     const double y0 = std::min({a.y, b.y, q.y}), y1 = std::max({a.y, b.y, q.y});
     if (x1 < -0.5 || y1 < -0.5 || x0 > S - 0.5 || y0 > S - 0.5) continue;
+    const int fx0 = std::max(cell(x0), cx0), fx1 = std::min(cell(x1), cx1);
+    const int fy0 = std::max(cell(y0), cy0), fy1 = std::min(cell(y1), cy1);
+    if (fx0 > fx1 || fy0 > fy1) continue;  // no query in the cells it meets
     const double area = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
     if (area == 0) continue;
-    for (int cy = cell(y0); cy <= cell(y1); ++cy) {
-      for (int cx = cell(x0); cx <= cell(x1); ++cx) {
-        for (int k : in_cell[static_cast<size_t>(cy) * cells + cx]) {
+    for (int cy = fy0; cy <= fy1; ++cy) {
+      for (int cx = fx0; cx <= fx1; ++cx) {
+        const size_t c = static_cast<size_t>(cy) * cells + cx;
+        for (int i = start[c]; i < start[c + 1]; ++i) {
+          const int k = order[i];
           if (occluded[k]) continue;
           const double x = points[k][0], y = points[k][1], z = points[k][2];
           const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
