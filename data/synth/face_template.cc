@@ -16,10 +16,12 @@ using face_shapes::gauss2;
 using face_shapes::ramp;
 
 // Grid of the template: columns by angle θ around the head, rows by ring index t from the crown.
-constexpr int kBackCols = 6;   // segments on each side between the face chart and the seam
-constexpr int kFaceCols = 56;  // segments across the face chart (U)
+constexpr int kBackCols = 6;  // segments on each side between the face chart and the seam
+// 48 × 48 on the face chart: at 256×256 a face quad spans about 3 pixels; the 56 × 56 grid used
+// before looked the same and cost 15 % more per sample (docs/PERFORMANCE.md, Synthetic world).
+constexpr int kFaceCols = 48;  // segments across the face chart (U)
 constexpr int kTopRows = 8;    // segments from the crown to the hairline
-constexpr int kFaceRows = 56;  // segments across the face chart (V)
+constexpr int kFaceRows = 48;  // segments across the face chart (V)
 constexpr int kBotRows = 8;    // segments from under the chin to the bottom of the neck
 constexpr int kColSegs = 2 * kBackCols + kFaceCols;
 constexpr int kRowSegs = kTopRows + kFaceRows + kBotRows;
