@@ -121,7 +121,8 @@ void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
 }
 
 // Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous.
+// rows (padded once per row), so the inner loops are contiguous; each output row starts from its
+// first tap (no clearing pass) and the scratch rows are reused per thread.
 void blur_rgb(std::vector<float>& img, int S, double sigma) {
   const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
   std::vector<float> k(2 * r + 1);
@@ -131,7 +132,12 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   }
   for (float& w : k) w /= sum;
   const int row = 3 * S;
-  std::vector<float> tmp(img.size(), 0.0f), padded(3 * static_cast<size_t>(S + 2 * r));
+  thread_local std::vector<float> tmp, padded;
+  tmp.resize(img.size());
+  padded.resize(3 * static_cast<size_t>(S + 2 * r));
+  auto first_tap = [row](float* __restrict dst, const float* __restrict src, float w) {
+    for (int j = 0; j < row; ++j) dst[j] = w * src[j];
+  };
   for (int y = 0; y < S; ++y) {  // horizontal
     const float* src = &img[static_cast<size_t>(y) * row];
     for (int x = -r; x < S + r; ++x) {
@@ -139,15 +145,16 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
       std::copy(p, p + 3, &padded[3 * (x + r)]);
     }
     float* dst = &tmp[static_cast<size_t>(y) * row];
-    for (int i = 0; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
+    first_tap(dst, &padded[0], k[0]);
+    for (int i = 1; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
   }
-  std::fill(img.begin(), img.end(), 0.0f);
+  auto tmp_row = [&](int y) {
+    return &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y))) * row];
+  };
   for (int y = 0; y < S; ++y) {  // vertical
     float* dst = &img[static_cast<size_t>(y) * row];
-    for (int i = -r; i <= r; ++i) {
-      axpy(dst, &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y + i))) * row], k[i + r],
-           row);
-    }
+    first_tap(dst, tmp_row(y - r), k[0]);
+    for (int i = -r + 1; i <= r; ++i) axpy(dst, tmp_row(y + i), k[i + r], row);
   }
 }
 
@@ -421,15 +428,16 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   float* depth = depth_t.data<float>();
   int64_t* part = part_t.data<int64_t>();
   uint8_t* mask = mask_t.data<uint8_t>();
-  std::fill(u_plane, u_plane + 2 * N, 0.0f);
-  std::fill(depth, depth + N, 0.0f);
-  std::fill(part, part + N, int64_t{0});
-  std::fill(mask, mask + N, uint8_t{0});
   const float* uvd = uv_attr.data.data();
   const int32_t* faces = mesh.faces.data();
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = fr.face[p];
-    if (f < 0 || is_face[f] == 0) continue;
+    if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
+      u_plane[p] = v_plane[p] = depth[p] = 0.0f;
+      part[p] = 0;
+      mask[p] = 0;
+      continue;
+    }
     // interpolate_fragment() of the linear attribute, inlined.
     const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
     const float* b = &fr.bary[3 * p];
