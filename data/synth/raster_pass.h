@@ -137,6 +137,7 @@ class RasterPass {
   void resolve(Fragments& out, bool parallel);
 
  private:
+  void fragment_inline(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);
