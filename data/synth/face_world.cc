@@ -506,13 +506,26 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
               x1 = std::min(S - 1, static_cast<int>(o.cx + rad));
     const int y0 = std::max(0, static_cast<int>(o.cy - rad)),
               y1 = std::min(S - 1, static_cast<int>(o.cy + rad));
+    // g lies between m = max(|u/rx|, |v/ry|) and 2^(1/exponent) m: pixels where m alone decides
+    // the cover (0 outside, 1 well inside) skip the powers. The margins are far above their
+    // rounding error, so the outcome is the one the powers give.
+    const double rmin = std::min(o.rx, o.ry);
+    const double outside_at = (1 + 0.5 / rmin) * (1 + 1e-9);
+    const double inside_at = (1 - 0.5 / rmin) * (1 - 1e-9) / std::pow(2.0, 1 / o.exponent);
     for (int y = y0; y <= y1; ++y) {
       for (int x = x0; x <= x1; ++x) {
-        double xr;
-        const double g = ev.g(x, y, &xr);
-        const double inside_px = (1 - g) * std::min(o.rx, o.ry);
-        const float cover = static_cast<float>(std::min(1.0, std::max(0.0, inside_px + 0.5)));
-        if (cover <= 0) continue;
+        const double u = (x - o.cx) * ev.ca + (y - o.cy) * ev.sa;
+        const double v = -(x - o.cx) * ev.sa + (y - o.cy) * ev.ca;
+        const double m = std::max(std::abs(u / o.rx), std::abs(v / o.ry));
+        if (m >= outside_at) continue;  // g >= m: cover 0
+        double xr = u / o.rx, g = 0;    // g = 0 stands for "inside" (g < 1)
+        float cover = 1.0f;
+        if (!(m < inside_at)) {
+          g = ev.g(x, y, &xr);
+          const double inside_px = (1 - g) * rmin;
+          cover = static_cast<float>(std::min(1.0, std::max(0.0, inside_px + 0.5)));
+          if (cover <= 0) continue;
+        }
         const int64_t p = static_cast<int64_t>(y) * S + x;
         const float k = static_cast<float>(1 + o.shade * std::max(-1.0, std::min(1.0, xr)));
         for (int c = 0; c < 3; ++c) {
