@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "core/error.h"
@@ -15,10 +16,12 @@ using face_shapes::gauss2;
 using face_shapes::ramp;
 
 // Grid of the template: columns by angle θ around the head, rows by ring index t from the crown.
-constexpr int kBackCols = 6;   // segments on each side between the face chart and the seam
-constexpr int kFaceCols = 56;  // segments across the face chart (U)
+constexpr int kBackCols = 6;  // segments on each side between the face chart and the seam
+// 48 × 48 on the face chart: at 256×256 a face quad spans about 3 pixels; the 56 × 56 grid used
+// before looked the same and cost 15 % more per sample (docs/PERFORMANCE.md, Synthetic world).
+constexpr int kFaceCols = 48;  // segments across the face chart (U)
 constexpr int kTopRows = 8;    // segments from the crown to the hairline
-constexpr int kFaceRows = 56;  // segments across the face chart (V)
+constexpr int kFaceRows = 48;  // segments across the face chart (V)
 constexpr int kBotRows = 8;    // segments from under the chin to the bottom of the neck
 constexpr int kColSegs = 2 * kBackCols + kFaceCols;
 constexpr int kRowSegs = kTopRows + kFaceRows + kBotRows;
@@ -370,32 +373,73 @@ namespace {
 constexpr int kCells = 512;
 constexpr uint8_t kMixed = 255;
 
-const std::vector<uint8_t>& part_cells() {
-  static const std::vector<uint8_t> cells = [] {
-    const int n = kCells + 1;
-    std::vector<uint8_t> corner(static_cast<size_t>(n) * n);
-    for (int j = 0; j < n; ++j) {
-      for (int i = 0; i < n; ++i) {
-        corner[static_cast<size_t>(j) * n + i] = static_cast<uint8_t>(
-            face_part_at_geometry(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
-      }
+std::vector<uint8_t> part_cells() {
+  const int n = kCells + 1;
+  std::vector<uint8_t> corner(static_cast<size_t>(n) * n);
+  for (int j = 0; j < n; ++j) {
+    for (int i = 0; i < n; ++i) {
+      corner[static_cast<size_t>(j) * n + i] = static_cast<uint8_t>(
+          face_part_at_geometry(static_cast<float>(i) / kCells, static_cast<float>(j) / kCells));
     }
-    std::vector<uint8_t> out(static_cast<size_t>(kCells) * kCells);
-    for (int j = 0; j < kCells; ++j) {
-      for (int i = 0; i < kCells; ++i) {
-        const uint8_t first = corner[static_cast<size_t>(j) * n + i];
-        bool uniform = true;
-        for (int b = std::max(0, j - 1); b <= std::min(n - 1, j + 2) && uniform; ++b) {
-          for (int a = std::max(0, i - 1); a <= std::min(n - 1, i + 2); ++a) {
-            uniform = uniform && corner[static_cast<size_t>(b) * n + a] == first;
-          }
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(kCells) * kCells);
+  for (int j = 0; j < kCells; ++j) {
+    for (int i = 0; i < kCells; ++i) {
+      const uint8_t first = corner[static_cast<size_t>(j) * n + i];
+      bool uniform = true;
+      for (int b = std::max(0, j - 1); b <= std::min(n - 1, j + 2) && uniform; ++b) {
+        for (int a = std::max(0, i - 1); a <= std::min(n - 1, i + 2); ++a) {
+          uniform = uniform && corner[static_cast<size_t>(b) * n + a] == first;
         }
-        out[static_cast<size_t>(j) * kCells + i] = uniform ? first : kMixed;
+      }
+      out[static_cast<size_t>(j) * kCells + i] = uniform ? first : kMixed;
+    }
+  }
+  return out;
+}
+
+// The cell table stored in two levels, so that it stays in cache while a face is labelled (the
+// flat 256 KB table missed the cache on most lookups): blocks of kBlock × kBlock cells that hold
+// one value are one entry of `top` (the value), the others (part boundaries) point to their
+// cells in `detail`. Looks up exactly the values of part_cells().
+constexpr int kBlock = 8, kBlocks = kCells / kBlock;
+struct PartTable {
+  std::vector<int16_t> top;     // kBlocks², ≥ 0: the block's value; < 0: −1 − detail block
+  std::vector<uint8_t> detail;  // kBlock² cells per mixed block, row-major
+  uint8_t cell(int i, int j) const {
+    const int16_t t = top[(j / kBlock) * kBlocks + i / kBlock];
+    if (t >= 0) return static_cast<uint8_t>(t);
+    return detail[static_cast<size_t>(-1 - t) * kBlock * kBlock + (j % kBlock) * kBlock +
+                  i % kBlock];
+  }
+};
+
+const PartTable& part_table() {
+  static const PartTable table = [] {
+    const std::vector<uint8_t> cells = part_cells();
+    PartTable t;
+    t.top.resize(kBlocks * kBlocks);
+    for (int bj = 0; bj < kBlocks; ++bj) {
+      for (int bi = 0; bi < kBlocks; ++bi) {
+        auto at = [&](int a, int b) {
+          return cells[static_cast<size_t>(bj * kBlock + b) * kCells + bi * kBlock + a];
+        };
+        bool uniform = true;
+        for (int b = 0; b < kBlock; ++b)
+          for (int a = 0; a < kBlock; ++a) uniform = uniform && at(a, b) == at(0, 0);
+        if (uniform) {
+          t.top[bj * kBlocks + bi] = at(0, 0);
+          continue;
+        }
+        const size_t index = t.detail.size() / (kBlock * kBlock);
+        t.top[bj * kBlocks + bi] = static_cast<int16_t>(-1 - static_cast<int>(index));
+        for (int b = 0; b < kBlock; ++b)
+          for (int a = 0; a < kBlock; ++a) t.detail.push_back(at(a, b));
       }
     }
-    return out;
+    return t;
   }();
-  return cells;
+  return table;
 }
 
 }  // namespace
@@ -405,7 +449,7 @@ int face_part_at(float u, float v) {
            "), expected both in [0, 1]");
   const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
   const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
-  const uint8_t label = part_cells()[static_cast<size_t>(j) * kCells + i];
+  const uint8_t label = part_table().cell(i, j);
   return label != kMixed ? label : face_part_at_geometry(u, v);
 }
 

@@ -115,7 +115,7 @@ struct FaceShape {
 // kLinear) the face (U, V), clamped to [0, 1]² off the face; "tex" (width 2) the texture-atlas
 // coordinates of data/synth/face_texture.h; "normal" (area-weighted). Face attribute "face": 1 for
 // triangles of the face chart, 0 for the rest of the head. The topology (vertex and face order) is
-// the same for every shape: 5037 vertices and 9792 triangles, of which 6272 face.
+// the same for every shape: 3965 vertices and 7680 triangles, of which 4608 face.
 Mesh face_mesh(const FaceShape& shape);
 
 // A point of the face chart: the mesh triangle holding template point (u, v) and its barycentrics

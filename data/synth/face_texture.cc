@@ -23,7 +23,7 @@ float soft(double inside, double width) {
 struct Layout {
   std::vector<float> hair, brow, eye, iris, pupil, lid, socket, lip_u, lip_l, mouth_line,
       mouth_band, nostril, beard, cheek, fold;
-  // 1 where every feature weight but hair is below 1e-4: plain skin, the fast path.
+  // 1 where every feature weight but hair is below 1e-4: plain skin (those weights are set to 0).
   std::vector<uint8_t> plain;
 };
 
@@ -90,6 +90,14 @@ const Layout& layout() {
         most = std::max(most, (*v)[p]);
       }
       L.plain[p] = most < 1e-4f;
+      // Plain skin ignores its feature weights (all below 1e-4): they are set to 0, so that the
+      // one formula of face_texture() gives plain texels exactly the skin-and-hair colour.
+      if (L.plain[p]) {
+        for (auto* v : {&L.brow, &L.eye, &L.iris, &L.pupil, &L.lid, &L.socket, &L.lip_u, &L.lip_l,
+                        &L.mouth_line, &L.mouth_band, &L.nostril, &L.beard, &L.cheek, &L.fold}) {
+          (*v)[p] = 0.0f;
+        }
+      }
     }
     return L;
   }();
@@ -189,36 +197,73 @@ Texture face_texture(const FaceTextureParams& params) {
   const std::array<float, 3> sclera{0.88f, 0.86f, 0.82f}, blood{0.75f, 0.28f, 0.26f};
   const std::array<float, 3> mouth{0.22f, 0.06f, 0.06f}, black{0.03f, 0.02f, 0.02f};
   const std::array<float, 3> brow_colour = mix(params.skin, params.hair, params.brow_darkness);
+  // Per row: the noises (scalar: hashes and lattice lookups), then one branch-free formula per
+  // channel over the row, which the compiler vectorizes, then the channels interleaved. A feature
+  // whose weight is 0 leaves the colour exactly as it is (c + 0 · (x − c) = c), so plain texels
+  // (every feature weight 0, see layout()) get the skin-and-hair colour.
+  float pore[kW], lo[kW], strand[kW], base[kW], w_lips[kW], w_beard[kW], beard_k[kW], brow_k[kW],
+      w_brow[kW], hair_k[kW], w_cheek[kW], w_lid[kW], w_line[kW], w_band[kW], w_nostril[kW],
+      plane[3][kW];
+  const float noise = params.noise, stubble = params.stubble, blush = params.blush;
+  const float mouth_open = params.mouth_open;
+  const std::array<float, 3> blood_skin = scale(blood, params.skin[0]);
+  const std::array<float, 3> lips_dark = scale(params.lips, 0.45f);
+  const std::array<float, 3> nostril_colour = scale(params.skin, 0.25f);
   for (int j = 0; j < kH; ++j) {
     for (int i = 0; i < kW; ++i) {
-      const int p = j * kW + i;
-      const float pore = hash01(params.noise_seed, p) - 0.5f;
-      const float lo = blotch.at(i, j) - 0.5f;
-      if (L.plain[p]) {  // skin and hair only
-        std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore));
-        if (L.hair[p] > 0) {
-          c = mix(c, scale(params.hair, 0.6f + 0.8f * strands.at(i, j)), L.hair[p]);
-        }
-        for (int k = 0; k < 3; ++k) tex.rgb[3 * p + k] = std::min(1.0f, std::max(0.0f, c[k]));
-        continue;
+      pore[i] = hash01(params.noise_seed, j * kW + i) - 0.5f;
+      lo[i] = blotch.at(i, j) - 0.5f;
+      strand[i] = strands.at(i, j);
+    }
+    const int o = j * kW;
+    const float* __restrict hair = &L.hair[o];
+    const float* __restrict iris = &L.iris[o];
+    const float* __restrict pupil = &L.pupil[o];
+    const float* __restrict eye_w = &L.eye[o];
+    for (int i = 0; i < kW; ++i) {
+      base[i] = 1 + noise * (0.16f * lo[i] + 0.06f * pore[i]) - 0.3f * L.socket[o + i] -
+                0.25f * L.fold[o + i];
+      w_lips[i] = 0.85f * L.lip_u[o + i] + L.lip_l[o + i] * (1 - 0.85f * L.lip_u[o + i]);
+      w_beard[i] = stubble * L.beard[o + i] * (0.45f + 0.5f * (pore[i] + 0.5f));
+      beard_k[i] = 0.8f + 0.5f * (pore[i] + 0.5f);
+      brow_k[i] = 0.8f + 0.4f * strand[i];
+      w_brow[i] = L.brow[o + i] * (0.75f + 0.25f * strand[i]);
+      hair_k[i] = 0.6f + 0.8f * strand[i];
+      w_cheek[i] = blush * L.cheek[o + i];
+      w_lid[i] = 0.75f * L.lid[o + i];
+      w_line[i] = 0.6f * L.mouth_line[o + i];
+      w_band[i] = mouth_open * L.mouth_band[o + i];
+      w_nostril[i] = 0.9f * L.nostril[o + i];
+    }
+    for (int k = 0; k < 3; ++k) {
+      const float skin = params.skin[k], blood_k = blood_skin[k], lips = params.lips[k];
+      const float hair_c = params.hair[k], brow_c = brow_colour[k], sclera_c = sclera[k];
+      const float iris_c = params.iris[k], black_c = black[k], line_c = lips_dark[k];
+      const float mouth_c = mouth[k], nostril_c = nostril_colour[k];
+      float* __restrict out = plane[k];
+      for (int i = 0; i < kW; ++i) {
+        auto mixk = [](float a, float b, float w) { return a + w * (b - a); };
+        float c = skin * base[i];
+        c = mixk(c, blood_k, w_cheek[i]);
+        c = mixk(c, lips, w_lips[i]);
+        c = mixk(c, hair_c * beard_k[i], w_beard[i]);
+        c = mixk(c, brow_c * brow_k[i], w_brow[i]);
+        float e = mixk(sclera_c, iris_c, iris[i]);
+        e = mixk(e, black_c, pupil[i]);
+        c = mixk(c, e, eye_w[i]);
+        c = mixk(c, black_c, w_lid[i]);
+        c = mixk(c, line_c, w_line[i]);
+        c = mixk(c, mouth_c, w_band[i]);
+        c = mixk(c, nostril_c, w_nostril[i]);
+        c = mixk(c, hair_c * hair_k[i], hair[i]);
+        out[i] = std::min(1.0f, std::max(0.0f, c));
       }
-      std::array<float, 3> c = scale(params.skin, 1 + params.noise * (0.16f * lo + 0.06f * pore) -
-                                                      0.3f * L.socket[p] - 0.25f * L.fold[p]);
-      c = mix(c, scale(blood, params.skin[0]), params.blush * L.cheek[p]);
-      c = mix(c, params.lips, 0.85f * L.lip_u[p] + L.lip_l[p] * (1 - 0.85f * L.lip_u[p]));
-      c = mix(c, scale(params.hair, 0.8f + 0.5f * (pore + 0.5f)),
-              params.stubble * L.beard[p] * (0.45f + 0.5f * (pore + 0.5f)));
-      const float strand = strands.at(i, j);
-      c = mix(c, scale(brow_colour, 0.8f + 0.4f * strand), L.brow[p] * (0.75f + 0.25f * strand));
-      std::array<float, 3> eye = mix(sclera, params.iris, L.iris[p]);
-      eye = mix(eye, black, L.pupil[p]);
-      c = mix(c, eye, L.eye[p]);
-      c = mix(c, black, 0.75f * L.lid[p]);
-      c = mix(c, scale(params.lips, 0.45f), 0.6f * L.mouth_line[p]);
-      c = mix(c, mouth, params.mouth_open * L.mouth_band[p]);
-      c = mix(c, scale(params.skin, 0.25f), 0.9f * L.nostril[p]);
-      c = mix(c, scale(params.hair, 0.6f + 0.8f * strand), L.hair[p]);
-      for (int k = 0; k < 3; ++k) tex.rgb[3 * p + k] = std::min(1.0f, std::max(0.0f, c[k]));
+    }
+    float* row = tex.rgb.data() + 3 * static_cast<size_t>(o);
+    for (int i = 0; i < kW; ++i) {
+      row[3 * i] = plane[0][i];
+      row[3 * i + 1] = plane[1][i];
+      row[3 * i + 2] = plane[2][i];
     }
   }
   return tex;

@@ -29,6 +29,48 @@ std::array<float, 3> random_colour(Draws& d) {
   return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};
 }
 
+// The columns i ∈ [0, n) of a row of clutter where a shape may cover the pixel: with its rotated
+// coordinates u = u0 + i du, v = v0 + i dv, those within half a pixel (plus a margin) of the
+// ellipse u²/rx² + v²/ry² <= 1 (kind 0) or the box |u| <= rx, |v| <= ry (else), widened by two
+// columns on each side, as [*ia, *ib]; false if none. Elsewhere a shape's cover is exactly 0,
+// which leaves the pixel unchanged, so only these columns need visiting.
+bool shape_span(int kind, double u0, double v0, double du, double dv, double rx, double ry, int n,
+                int* ia, int* ib) {
+  double lo = -1e300, hi = 1e300;
+  if (kind == 0) {
+    // (u/rx)² + (v/ry)² < R² is a quadratic A i² + B i + C < 0 in i (A > 0: du² + dv² = 1).
+    const double R = 1 + 0.5 / std::min(rx, ry) + 0.05;
+    const double irx2 = 1 / (rx * rx), iry2 = 1 / (ry * ry);
+    const double A = du * du * irx2 + dv * dv * iry2;
+    const double B = 2 * (u0 * du * irx2 + v0 * dv * iry2);
+    const double C = u0 * u0 * irx2 + v0 * v0 * iry2 - R * R;
+    const double disc = B * B - 4 * A * C;
+    if (disc < 0) return false;
+    const double root = std::sqrt(disc);
+    lo = (-B - root) / (2 * A);
+    hi = (-B + root) / (2 * A);
+  } else {
+    auto slab = [&](double p0, double dp, double half) {  // |p0 + i dp| < half
+      if (std::abs(dp) < 1e-9) {
+        if (std::abs(p0) >= half) lo = 1, hi = 0;
+        return;
+      }
+      double a = (-half - p0) / dp, b = (half - p0) / dp;
+      if (a > b) std::swap(a, b);
+      lo = std::max(lo, a);
+      hi = std::min(hi, b);
+    };
+    slab(u0, du, rx + 0.55);
+    slab(v0, dv, ry + 0.55);
+  }
+  if (!(lo <= hi)) return false;
+  const double a = std::max(0.0, std::floor(lo) - 2), b = std::min(n - 1.0, std::ceil(hi) + 2);
+  if (a > b) return false;
+  *ia = static_cast<int>(a);
+  *ib = static_cast<int>(b);
+  return true;
+}
+
 // Background: a two-colour gradient with random ellipses, boxes and stripes over it. Per row, the
 // rotated coordinates advance by constant steps, and each shape's loop over a row is branch-free
 // float arithmetic (a cover of 0 leaves a pixel unchanged), so the compiler vectorizes it.
@@ -73,9 +115,12 @@ std::vector<float> clutter_background(int S, uint64_t seed) {
     const float iperiod = static_cast<float>(1 / period);
     for (int y = y0; y <= y1; ++y) {
       // Rotated coordinates of (x0, y); they advance by (ct, −st) per pixel.
-      const float u0 = static_cast<float>((x0 - cx) * ct + (y - cy) * st);
-      const float v0 = static_cast<float>(-(x0 - cx) * st + (y - cy) * ct);
-      for (int i = 0; i < n_x; ++i) {
+      const double du0 = (x0 - cx) * ct + (y - cy) * st, dv0 = -(x0 - cx) * st + (y - cy) * ct;
+      int ia = 0, ib = 0;
+      if (!shape_span(kind, du0, dv0, ct, -st, rx, ry, n_x, &ia, &ib)) continue;
+      const float u0 = static_cast<float>(du0);
+      const float v0 = static_cast<float>(dv0);
+      for (int i = ia; i <= ib; ++i) {
         const float u = u0 + i * fct, v = v0 - i * fst;
         // Pixels inside the edge (approximately).
         const float inside = kind == 0 ? (1 - std::sqrt(u * u * irx2 + v * v * iry2)) * rmin
@@ -85,7 +130,7 @@ std::vector<float> clutter_background(int S, uint64_t seed) {
         second[i] = kind == 2 && q - std::floor(q) < 0.5f ? 1.0f : 0.0f;
       }
       float* p = &img[3 * (static_cast<size_t>(y) * S + x0)];
-      for (int i = 0; i < n_x; ++i) {
+      for (int i = ia; i <= ib; ++i) {
         for (int k = 0; k < 3; ++k) {
           const float c = col[k] + second[i] * (col2[k] - col[k]);
           p[3 * i + k] += cover[i] * (c - p[3 * i + k]);
@@ -121,7 +166,8 @@ void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
 }
 
 // Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous.
+// rows (padded once per row), so the inner loops are contiguous; each output row starts from its
+// first tap (no clearing pass) and the scratch rows are reused per thread.
 void blur_rgb(std::vector<float>& img, int S, double sigma) {
   const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
   std::vector<float> k(2 * r + 1);
@@ -131,7 +177,12 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   }
   for (float& w : k) w /= sum;
   const int row = 3 * S;
-  std::vector<float> tmp(img.size(), 0.0f), padded(3 * static_cast<size_t>(S + 2 * r));
+  thread_local std::vector<float> tmp, padded;
+  tmp.resize(img.size());
+  padded.resize(3 * static_cast<size_t>(S + 2 * r));
+  auto first_tap = [row](float* __restrict dst, const float* __restrict src, float w) {
+    for (int j = 0; j < row; ++j) dst[j] = w * src[j];
+  };
   for (int y = 0; y < S; ++y) {  // horizontal
     const float* src = &img[static_cast<size_t>(y) * row];
     for (int x = -r; x < S + r; ++x) {
@@ -139,15 +190,16 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
       std::copy(p, p + 3, &padded[3 * (x + r)]);
     }
     float* dst = &tmp[static_cast<size_t>(y) * row];
-    for (int i = 0; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
+    first_tap(dst, &padded[0], k[0]);
+    for (int i = 1; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
   }
-  std::fill(img.begin(), img.end(), 0.0f);
+  auto tmp_row = [&](int y) {
+    return &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y))) * row];
+  };
   for (int y = 0; y < S; ++y) {  // vertical
     float* dst = &img[static_cast<size_t>(y) * row];
-    for (int i = -r; i <= r; ++i) {
-      axpy(dst, &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y + i))) * row], k[i + r],
-           row);
-    }
+    first_tap(dst, tmp_row(y - r), k[0]);
+    for (int i = -r + 1; i <= r; ++i) axpy(dst, tmp_row(y + i), k[i + r], row);
   }
 }
 
@@ -202,20 +254,35 @@ const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
 // For each query point (x, y, z) in pixels and camera depth, whether some triangle of `mesh` lies
 // nearer than z − tolerance at the exact position (x, y): screen-space barycentrics and
 // perspective-correct depth. The queries (the 68 landmarks) are binned into 8-pixel cells, and
-// each triangle is tested against the queries in the cells its bounding box meets.
+// each triangle is tested against the queries in the cells its bounding box meets (triangles
+// whose cell range misses the queries' cell range are dropped before visiting cells).
 std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
                                      const std::vector<std::array<double, 3>>& points,
                                      double tolerance) {
+  std::vector<uint8_t> occluded(points.size(), 0);
+  if (points.empty()) return occluded;
   const int S = cam.width, cells = (S + 7) / 8;
   auto cell = [&](double v) {
     return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
   };
-  std::vector<std::vector<int>> in_cell(static_cast<size_t>(cells) * cells);
-  for (size_t k = 0; k < points.size(); ++k) {
-    in_cell[static_cast<size_t>(cell(points[k][1])) * cells + cell(points[k][0])].push_back(
-        static_cast<int>(k));
+  // The queries of cell c are order[start[c] .. start[c + 1]).
+  const size_t n_cells = static_cast<size_t>(cells) * cells;
+  std::vector<int> start(n_cells + 1, 0), order(points.size());
+  int cx0 = cells, cx1 = -1, cy0 = cells, cy1 = -1;
+  for (const auto& q : points) {
+    const int cx = cell(q[0]), cy = cell(q[1]);
+    ++start[static_cast<size_t>(cy) * cells + cx + 1];
+    cx0 = std::min(cx0, cx), cx1 = std::max(cx1, cx), cy0 = std::min(cy0, cy),
+    cy1 = std::max(cy1, cy);
   }
-  std::vector<uint8_t> occluded(points.size(), 0);
+  for (size_t c = 0; c < n_cells; ++c) start[c + 1] += start[c];
+  {
+    std::vector<int> fill(start.begin(), start.end() - 1);
+    for (size_t k = 0; k < points.size(); ++k) {
+      order[fill[static_cast<size_t>(cell(points[k][1])) * cells + cell(points[k][0])]++] =
+          static_cast<int>(k);
+    }
+  }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
   std::vector<Projection> proj(V);
   for (int64_t v = 0; v < V; ++v) proj[v] = cam.project(mesh.vertex(v));
@@ -226,11 +293,16 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     const double x0 = std::min({a.x, b.x, q.x}), x1 = std::max({a.x, b.x, q.x});
     const double y0 = std::min({a.y, b.y, q.y}), y1 = std::max({a.y, b.y, q.y});
     if (x1 < -0.5 || y1 < -0.5 || x0 > S - 0.5 || y0 > S - 0.5) continue;
+    const int fx0 = std::max(cell(x0), cx0), fx1 = std::min(cell(x1), cx1);
+    const int fy0 = std::max(cell(y0), cy0), fy1 = std::min(cell(y1), cy1);
+    if (fx0 > fx1 || fy0 > fy1) continue;  // no query in the cells it meets
     const double area = (b.x - a.x) * (q.y - a.y) - (b.y - a.y) * (q.x - a.x);
     if (area == 0) continue;
-    for (int cy = cell(y0); cy <= cell(y1); ++cy) {
-      for (int cx = cell(x0); cx <= cell(x1); ++cx) {
-        for (int k : in_cell[static_cast<size_t>(cy) * cells + cx]) {
+    for (int cy = fy0; cy <= fy1; ++cy) {
+      for (int cx = fx0; cx <= fx1; ++cx) {
+        const size_t c = static_cast<size_t>(cy) * cells + cx;
+        for (int i = start[c]; i < start[c + 1]; ++i) {
+          const int k = order[i];
           if (occluded[k]) continue;
           const double x = points[k][0], y = points[k][1], z = points[k][2];
           const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
@@ -361,8 +433,6 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
 
   const Mesh mesh = face_mesh(scene.shape);
   watch.lap(&FaceRenderTimes::mesh);
-  const Texture texture = face_texture(scene.texture);
-  watch.lap(&FaceRenderTimes::texture);
   ShadingOptions shading;
   if (scene.clutter) {
     shading.background_image = clutter_background(S, scene.background_seed);
@@ -370,6 +440,9 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
     shading.background = {0.5f, 0.5f, 0.5f};
   }
   watch.lap(&FaceRenderTimes::background);
+  // The texture last, so that it is still in cache when the renderer samples it.
+  const Texture texture = face_texture(scene.texture);
+  watch.lap(&FaceRenderTimes::texture);
 
   const Camera cam = face_camera(scene, S);
   shading.texture = &texture;
@@ -400,20 +473,27 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   float* depth = depth_t.data<float>();
   int64_t* part = part_t.data<int64_t>();
   uint8_t* mask = mask_t.data<uint8_t>();
-  std::fill(u_plane, u_plane + 2 * N, 0.0f);
-  std::fill(depth, depth + N, 0.0f);
-  std::fill(part, part + N, int64_t{0});
-  std::fill(mask, mask + N, uint8_t{0});
+  const float* uvd = uv_attr.data.data();
+  const int32_t* faces = mesh.faces.data();
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = fr.face[p];
-    if (f < 0 || is_face[f] == 0) continue;
-    float t[2];
-    interpolate_fragment(mesh, uv_attr, false, f, &fr.bary[3 * p], t);
-    t[0] = std::min(1.0f, std::max(0.0f, t[0]));
-    t[1] = std::min(1.0f, std::max(0.0f, t[1]));
-    u_plane[p] = t[0];
-    v_plane[p] = t[1];
-    part[p] = face_part_at(t[0], t[1]);
+    if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
+      u_plane[p] = v_plane[p] = depth[p] = 0.0f;
+      part[p] = 0;
+      mask[p] = 0;
+      continue;
+    }
+    // interpolate_fragment() of the linear attribute, inlined.
+    const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
+    const float* b = &fr.bary[3 * p];
+    const float* a0 = uvd + 2 * static_cast<int64_t>(fv[0]);
+    const float* a1 = uvd + 2 * static_cast<int64_t>(fv[1]);
+    const float* a2 = uvd + 2 * static_cast<int64_t>(fv[2]);
+    const float u = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
+    const float v = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
+    u_plane[p] = u;
+    v_plane[p] = v;
+    part[p] = face_part_at(u, v);
     mask[p] = 1;
     depth[p] = fr.depth[p];
   }
@@ -426,13 +506,26 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
               x1 = std::min(S - 1, static_cast<int>(o.cx + rad));
     const int y0 = std::max(0, static_cast<int>(o.cy - rad)),
               y1 = std::min(S - 1, static_cast<int>(o.cy + rad));
+    // g lies between m = max(|u/rx|, |v/ry|) and 2^(1/exponent) m: pixels where m alone decides
+    // the cover (0 outside, 1 well inside) skip the powers. The margins are far above their
+    // rounding error, so the outcome is the one the powers give.
+    const double rmin = std::min(o.rx, o.ry);
+    const double outside_at = (1 + 0.5 / rmin) * (1 + 1e-9);
+    const double inside_at = (1 - 0.5 / rmin) * (1 - 1e-9) / std::pow(2.0, 1 / o.exponent);
     for (int y = y0; y <= y1; ++y) {
       for (int x = x0; x <= x1; ++x) {
-        double xr;
-        const double g = ev.g(x, y, &xr);
-        const double inside_px = (1 - g) * std::min(o.rx, o.ry);
-        const float cover = static_cast<float>(std::min(1.0, std::max(0.0, inside_px + 0.5)));
-        if (cover <= 0) continue;
+        const double u = (x - o.cx) * ev.ca + (y - o.cy) * ev.sa;
+        const double v = -(x - o.cx) * ev.sa + (y - o.cy) * ev.ca;
+        const double m = std::max(std::abs(u / o.rx), std::abs(v / o.ry));
+        if (m >= outside_at) continue;  // g >= m: cover 0
+        double xr = u / o.rx, g = 0;    // g = 0 stands for "inside" (g < 1)
+        float cover = 1.0f;
+        if (!(m < inside_at)) {
+          g = ev.g(x, y, &xr);
+          const double inside_px = (1 - g) * rmin;
+          cover = static_cast<float>(std::min(1.0, std::max(0.0, inside_px + 0.5)));
+          if (cover <= 0) continue;
+        }
         const int64_t p = static_cast<int64_t>(y) * S + x;
         const float k = static_cast<float>(1 + o.shade * std::max(-1.0, std::min(1.0, xr)));
         for (int c = 0; c < 3; ++c) {

@@ -1,6 +1,7 @@
 #include "data/synth/mesh.h"
 
 #include <cmath>
+#include <limits>
 
 #include "core/closest_name.h"
 #include "core/error.h"
@@ -75,13 +76,24 @@ void Mesh::validate(const std::string& where) const {
   DC_CHECK(faces.size() % 3 == 0, where, ": faces hold ", faces.size(),
            " indices, expected a multiple of 3 (F × 3)");
   const int64_t V = num_vertices();
-  for (size_t i = 0; i < positions.size(); ++i) {
-    DC_CHECK(std::isfinite(positions[i]), where, ": vertex ", i / 3,
-             " has a non-finite coordinate ", positions[i]);
+  // Branch-free scans first (they vectorize; the renderer validates every mesh it draws), and
+  // the loops that name the bad element only when one of them fails.
+  bool finite = true;
+  for (const float p : positions) finite &= std::abs(p) <= std::numeric_limits<float>::max();
+  if (!finite) {
+    for (size_t i = 0; i < positions.size(); ++i) {
+      DC_CHECK(std::isfinite(positions[i]), where, ": vertex ", i / 3,
+               " has a non-finite coordinate ", positions[i]);
+    }
   }
-  for (size_t i = 0; i < faces.size(); ++i) {
-    DC_CHECK(faces[i] >= 0 && faces[i] < V, where, ": face ", i / 3, " corner ", i % 3,
-             " is vertex ", faces[i], ", expected an index in [0, ", V, ")");
+  bool in_range = true;
+  for (const int32_t f : faces)
+    in_range &= static_cast<uint64_t>(static_cast<int64_t>(f)) < static_cast<uint64_t>(V);
+  if (!in_range) {
+    for (size_t i = 0; i < faces.size(); ++i) {
+      DC_CHECK(faces[i] >= 0 && faces[i] < V, where, ": face ", i / 3, " corner ", i % 3,
+               " is vertex ", faces[i], ", expected an index in [0, ", V, ")");
+    }
   }
   for (const auto& kv : vertex_attributes) {
     check_attribute_size(kv.first, "vertex", kv.second.width, kv.second.data.size(), V, where);

@@ -356,8 +356,10 @@ void RasterPass::prepare_all_planes(bool parallel) {
   }
 }
 
-void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
-                          float* depth) const {
+// fragment(), inlined into the per-pixel loop of resolve().
+__attribute__((always_inline)) inline void RasterPass::fragment_inline(int32_t tri, int x, int y,
+                                                                       int32_t* face, float* bary,
+                                                                       float* depth) const {
   const Planes& s = planes_[tri];
   const double dx = x - s.ox, dy = y - s.oy;
   double u[3], sum = 0;
@@ -389,6 +391,11 @@ void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
   for (int k = 0; k < 3; ++k) bary[k] = static_cast<float>(b[k]);
 }
 
+void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
+                          float* depth) const {
+  fragment_inline(tri, x, y, face, bary, depth);
+}
+
 void RasterPass::resolve(Fragments& out, bool parallel) {
   const int W = width_, H = height_;
   const int64_t N = static_cast<int64_t>(W) * H;
@@ -403,9 +410,8 @@ void RasterPass::resolve(Fragments& out, bool parallel) {
       for (int x = 0; x < W; ++x) {
         const int64_t p = y * W + x;
         const int32_t q = ids[x];
-        if (q >= 0) {
-          planes(q);
-          fragment(q, x, static_cast<int>(y), &out.face[p], &out.bary[3 * p], &out.depth[p]);
+        if (q >= 0) {  // every plane is ready (prepared below)
+          fragment_inline(q, x, static_cast<int>(y), &out.face[p], &out.bary[3 * p], &out.depth[p]);
         } else {
           out.face[p] = -1;
           out.bary[3 * p] = out.bary[3 * p + 1] = out.bary[3 * p + 2] = 0.0f;

@@ -129,18 +129,6 @@ class RasterPass {
   // for shading, where float precision is all that is used.
   void shading_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
                       double gy[3]) const;
-  // The same from planes(tri), which must be ready (no division; used where resolve() has
-  // computed the planes of every winner anyway).
-  void rebased_planes(int32_t tri, double ox, double oy, double c[3], double gx[3],
-                      double gy[3]) const {
-    const Planes& s = planes_[tri];
-    for (int k = 0; k < 3; ++k) {
-      c[k] = s.c[k] + s.gx[k] * (ox - s.ox) + s.gy[k] * (oy - s.oy);
-      gx[k] = s.gx[k];
-      gy[k] = s.gy[k];
-    }
-  }
-
   // The fragment of triangle `tri` at sample (x, y): face index, barycentrics w.r.t. the face's
   // own corners and camera depth (the rules of rasterizer.h). Its planes must be ready.
   void fragment(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
@@ -149,6 +137,7 @@ class RasterPass {
   void resolve(Fragments& out, bool parallel);
 
  private:
+  void fragment_inline(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);

@@ -15,6 +15,19 @@ Tensor planar_tensor(const std::vector<float>& hwc, int height, int width, int c
            " × ", channels);
   Tensor t = empty({channels, height, width}, DType::f32);
   float* dst = t.data<float>();
+  // One pass over the interleaved buffer (the common RGB case with a fixed stride).
+  if (channels == 3) {
+    float* r = dst;
+    float* g = dst + N;
+    float* b = dst + 2 * N;
+    const float* src = hwc.data();
+    for (int64_t p = 0; p < N; ++p) {
+      r[p] = src[3 * p];
+      g[p] = src[3 * p + 1];
+      b[p] = src[3 * p + 2];
+    }
+    return t;
+  }
   for (int c = 0; c < channels; ++c) {
     for (int64_t p = 0; p < N; ++p) dst[c * N + p] = hwc[p * channels + c];
   }

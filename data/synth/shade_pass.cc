@@ -99,11 +99,10 @@ struct RecCache {
   std::vector<uint8_t> ready;
 };
 
-// Slot 0: the pass shaded by shade_pass() (or the sub-sample pass of shade_pass_edges()); slot 1:
-// the label pass of shade_pass_edges().
-RecCache& thread_recs(int slot) {
-  thread_local RecCache cache[2];
-  return cache[slot];
+// The records of the pass shaded by shade_pass() or of the sub-sample pass of shade_pass_edges().
+RecCache& thread_recs() {
+  thread_local RecCache cache;
+  return cache;
 }
 
 // Colours of four samples, one per lane.
@@ -139,11 +138,8 @@ struct Lanes {
 
 class PassShader {
  public:
-  // `planes_ready`: every triangle that wins a sample has its planes computed (a resolved label
-  // pass), and records are built from them.
-  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache,
-             bool planes_ready = false)
-      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache), planes_ready_(planes_ready) {
+  PassShader(const Shader& shader, raster::RasterPass& pass, int S, int W, RecCache& cache)
+      : sh_(shader), pass_(pass), S_(S), W_(W), cache_(cache) {
     affine_ = shader.normal.affine() && shader.albedo.affine();
     const size_t n = pass.tris().size();
     if (cache.recs.size() < n) cache.recs.resize(n);
@@ -244,11 +240,7 @@ class PassShader {
     // The planes re-based at the triangle's first sample, so that the float evaluation works
     // with small offsets.
     double c[3], gx[3], gy[3];
-    if (planes_ready_) {
-      pass_.rebased_planes(t, dt.x0, dt.y0, c, gx, gy);
-    } else {
-      pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
-    }
+    pass_.shading_planes(t, dt.x0, dt.y0, c, gx, gy);
     auto plane = [&](int off, double a0, double a1, double a2) {
       r.f[off] = static_cast<float>(a0 * c[0] + a1 * c[1] + a2 * c[2]);
       r.f[off + 1] = static_cast<float>(a0 * gx[0] + a1 * gx[1] + a2 * gx[2]);
@@ -389,7 +381,9 @@ class PassShader {
     const __m128i idv = _mm_load_si128(reinterpret_cast<const __m128i*>(ids));
     const __m128 hit = _mm_castsi128_ps(_mm_cmpgt_epi32(idv, _mm_set1_epi32(-1)));
     if (_mm_movemask_ps(hit) == 0) {  // no triangle touches the pixel: exactly its background
-      std::copy(bg, bg + 3, out);
+      out[0] = bg[0];
+      out[1] = bg[1];
+      out[2] = bg[2];
       return;
     }
     const Quad q = shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(2 * x)), lane_x), Y);
@@ -407,51 +401,6 @@ class PassShader {
       pixel_2x2(x, y, out);
     } else {
       pixel_groups(x, y, out);
-    }
-  }
-
-  // S = 1 only: the pixels of row y whose `skip` entry is 0, each shaded at its centre (four
-  // pixels per vector); pixels where no triangle covers the centre take the background.
-  void row_centres(int y, const uint8_t* skip, float* rgb) {
-    const int32_t* row = pass_.id_row(y);
-    const __m128 Y = _mm_set1_ps(float(y));
-    for (int x = 0; x < W_; x += 4) {
-      alignas(16) int32_t ids[4];
-      int todo = 0;
-      for (int l = 0; l < 4; ++l) {
-        const bool mine = x + l < W_ && !skip[x + l];
-        ids[l] = mine ? row[x + l] : -1;
-        todo |= mine << l;
-      }
-      if (todo == 0) continue;
-      float* out = rgb + 3 * (static_cast<int64_t>(y) * W_ + x);
-      if (!affine_) {
-        for (int l = 0; l < 4; ++l) {
-          if (todo >> l & 1) pixel_generic(x + l, y, out + 3 * l);
-        }
-        continue;
-      }
-      const bool any = ids[0] >= 0 || ids[1] >= 0 || ids[2] >= 0 || ids[3] >= 0;
-      alignas(16) float r[4], g[4], b[4];
-      if (any) {
-        const Quad q =
-            shade_ids(ids, _mm_add_ps(_mm_set1_ps(float(x)), _mm_setr_ps(0, 1, 2, 3)), Y);
-        _mm_store_ps(r, q.r);
-        _mm_store_ps(g, q.g);
-        _mm_store_ps(b, q.b);
-      }
-      for (int l = 0; l < 4; ++l) {
-        if (!(todo >> l & 1)) continue;
-        float* o = out + 3 * l;
-        if (ids[l] < 0) {
-          const float* bg = background(x + l, y);
-          std::copy(bg, bg + 3, o);
-        } else {
-          o[0] = r[l];
-          o[1] = g[l];
-          o[2] = b[l];
-        }
-      }
     }
   }
 
@@ -562,7 +511,6 @@ class PassShader {
   raster::RasterPass& pass_;
   const int S_, W_;
   RecCache& cache_;
-  const bool planes_ready_;
   bool affine_ = true;
   Rec dummy_;
   const float* tex_ = nullptr;
@@ -571,12 +519,90 @@ class PassShader {
   int lane_dx_[64], lane_dy_[64];
 };
 
+// The colour at pixel centres from the label pass's fragments: what Shader::operator() (and so
+// shade()) computes, with the common case (linear vertex attributes) inlined: one pixel costs a
+// few gathers from the mesh and one texture lookup, while per-triangle records would be built
+// for triangles that cover three or four pixels each.
+class CentreShader {
+ public:
+  CentreShader(const Shader& shader, const Fragments& fragments) : sh_(shader), fr_(fragments) {
+    auto linear_vertex = [](const AttrRef& r) {
+      return !r.per_face && r.attr->interp == Interp::kLinear;
+    };
+    fast_ = linear_vertex(shader.normal) && linear_vertex(shader.albedo);
+    textured_ = shader.opt.texture != nullptr;
+  }
+
+  // The pixels of row y whose `skip` entry is 0; pixels where no triangle covers the centre take
+  // the background.
+  void row(int y, const uint8_t* skip, float* rgb) const {
+    const int W = fr_.width;
+    const ShadingOptions& o = sh_.opt;
+    const int32_t* faces = sh_.mesh.faces.data();
+    const float* normals = sh_.normal.attr->data.data();
+    const float* albedo = sh_.albedo.attr->data.data();
+    const float ambient = o.light.ambient, diffuse = o.light.diffuse;
+    const float l0 = sh_.light[0], l1 = sh_.light[1], l2 = sh_.light[2];
+    for (int x = 0; x < W; ++x) {
+      if (skip[x]) continue;
+      const int64_t p = static_cast<int64_t>(y) * W + x;
+      float* out = rgb + 3 * p;
+      const int32_t f = fr_.face[p];
+      if (f < 0) {
+        const float* bg =
+            o.background_image.empty() ? o.background.data() : &o.background_image[3 * p];
+        out[0] = bg[0];  // three stores, not a call to memmove
+        out[1] = bg[1];
+        out[2] = bg[2];
+        continue;
+      }
+      const float* b = &fr_.bary[3 * p];
+      if (!fast_) {
+        sh_(f, b, out);
+        continue;
+      }
+      const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
+      const float* na = normals + 3 * static_cast<int64_t>(fv[0]);
+      const float* nb = normals + 3 * static_cast<int64_t>(fv[1]);
+      const float* nc = normals + 3 * static_cast<int64_t>(fv[2]);
+      float n[3], a[3];
+      for (int i = 0; i < 3; ++i) n[i] = b[0] * na[i] + b[1] * nb[i] + b[2] * nc[i];
+      if (textured_) {
+        const float* ta = albedo + 2 * static_cast<int64_t>(fv[0]);
+        const float* tb = albedo + 2 * static_cast<int64_t>(fv[1]);
+        const float* tc = albedo + 2 * static_cast<int64_t>(fv[2]);
+        const float u = b[0] * ta[0] + b[1] * tb[0] + b[2] * tc[0];
+        const float v = b[0] * ta[1] + b[1] * tb[1] + b[2] * tc[1];
+        const std::array<float, 3> t = sample_bilinear(*o.texture, u, v);
+        a[0] = t[0];
+        a[1] = t[1];
+        a[2] = t[2];
+      } else {
+        const float* ca = albedo + 3 * static_cast<int64_t>(fv[0]);
+        const float* cb = albedo + 3 * static_cast<int64_t>(fv[1]);
+        const float* cc = albedo + 3 * static_cast<int64_t>(fv[2]);
+        for (int i = 0; i < 3; ++i) a[i] = b[0] * ca[i] + b[1] * cb[i] + b[2] * cc[i];
+      }
+      const float len2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+      const float dot = n[0] * l0 + n[1] * l1 + n[2] * l2;
+      const float cosine = len2 > 0 ? dot / std::sqrt(len2) : 0;
+      const float k = ambient + diffuse * std::max(0.0f, cosine);
+      for (int c = 0; c < 3; ++c) out[c] = std::min(1.0f, std::max(0.0f, a[c] * k));
+    }
+  }
+
+ private:
+  const Shader& sh_;
+  const Fragments& fr_;
+  bool fast_ = false, textured_ = false;
+};
+
 }  // namespace
 
 void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
                 bool parallel, std::vector<float>& rgb) {
   rgb.resize(static_cast<size_t>(width) * height * 3);
-  PassShader ps(shader, pass, S, width, thread_recs(0));
+  PassShader ps(shader, pass, S, width, thread_recs());
   if (parallel) {
     ps.prepare_all(true);  // then rows() only reads the records and planes
     parallel_for(0, height, 8, [&](int64_t r0, int64_t r1) { ps.rows(r0, r1, rgb.data()); });
@@ -588,99 +614,87 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
   const int W = label.width(), H = label.height();
   const size_t N = static_cast<size_t>(W) * H;
-  // Per pixel, the three corner vertex indices of the face seen at its centre (planes v0, v1,
-  // v2; background: −3, which matches no vertex), so that a pair test is nine compares of
-  // eight pixels at a time.
+  // The three corner vertex indices of each triangle of the pass, at 3 (id + 1) so that the
+  // background id −1 reads −3, which matches no vertex.
   const std::vector<raster::DrawTri>& tris = label.tris();
-  thread_local std::vector<int32_t> corners, v0, v1, v2, marks;
+  thread_local std::vector<int32_t> corners;
+  thread_local std::vector<uint8_t> marks, rows;
   corners.resize(3 * (tris.size() + 1));
   corners[0] = corners[1] = corners[2] = -3;
   for (size_t t = 0; t < tris.size(); ++t) {
     const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
     std::copy(fv, fv + 3, &corners[3 * (t + 1)]);
   }
-  v0.resize(N);
-  v1.resize(N);
-  v2.resize(N);
-  for (int y = 0; y < H; ++y) {
-    const int32_t* ids = label.id_row(y);
-    const size_t o = static_cast<size_t>(y) * W;
-    for (int x = 0; x < W; ++x) {
-      const int32_t* c = &corners[3 * static_cast<size_t>(ids[x] + 1)];
-      v0[o + x] = c[0];
-      v1[o + x] = c[1];
-      v2[o + x] = c[2];
-    }
-  }
+  const int32_t* C = corners.data();
   // Pixels p and q are continuous when they see the same triangle (or both background) or
-  // faces with a common vertex; a discontinuous 4-neighbour pair marks both (−1 in `marks`).
-  marks.assign(N, 0);
-  const int32_t* P0 = v0.data();
-  const int32_t* P1 = v1.data();
-  const int32_t* P2 = v2.data();
-  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb, size_t p, size_t q) {
-    auto ld = [](const int32_t* a) {
-      return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a));
-    };
-    const __m256i a0 = ld(P0 + p), a1 = ld(P1 + p), a2 = ld(P2 + p);
-    __m256i same = _mm256_cmpeq_epi32(ld(ida), ld(idb));
-    for (const int32_t* plane : {P0, P1, P2}) {
-      const __m256i b = ld(plane + q);
-      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, b),
-                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, b),
-                                                                   _mm256_cmpeq_epi32(a2, b))));
+  // faces with a common vertex; a discontinuous 4-neighbour pair marks both. Eight pairs at a
+  // time: the ids are compared first (most pairs of a smooth surface see one triangle or
+  // neighbours), and only where they differ are the corners gathered from the table.
+  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb) -> unsigned {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ida));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idb));
+    const __m256i same_id = _mm256_cmpeq_epi32(a, b);
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(same_id)) == 0xff) return 0;
+    const __m256i three = _mm256_set1_epi32(3);
+    const __m256i ia = _mm256_mullo_epi32(_mm256_add_epi32(a, _mm256_set1_epi32(1)), three);
+    const __m256i ib = _mm256_mullo_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(1)), three);
+    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
+    const __m256i a0 = _mm256_i32gather_epi32(C, ia, 4);
+    const __m256i a1 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, one), 4);
+    const __m256i a2 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, two), 4);
+    __m256i same = same_id;
+    for (int k = 0; k < 3; ++k) {
+      const __m256i bk = _mm256_i32gather_epi32(C, _mm256_add_epi32(ib, _mm256_set1_epi32(k)), 4);
+      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, bk),
+                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, bk),
+                                                                   _mm256_cmpeq_epi32(a2, bk))));
     }
-    return _mm256_xor_si256(same, _mm256_set1_epi32(-1));
+    return ~static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(same))) & 0xffu;
   };
-  auto discontinuous1 = [&](int32_t ida, int32_t idb, size_t p, size_t q) {
+  auto discontinuous1 = [&](int32_t ida, int32_t idb) {
     if (ida == idb) return false;
-    const int32_t a[3] = {P0[p], P1[p], P2[p]}, b[3] = {P0[q], P1[q], P2[q]};
+    const int32_t* a = C + 3 * static_cast<int64_t>(ida + 1);
+    const int32_t* b = C + 3 * static_cast<int64_t>(idb + 1);
     for (int i = 0; i < 3; ++i)
       for (int j = 0; j < 3; ++j)
         if (a[i] == b[j]) return false;
     return true;
   };
-  auto mark8 = [&](size_t p, __m256i d) {
-    __m256i* m = reinterpret_cast<__m256i*>(&marks[p]);
-    _mm256_storeu_si256(m, _mm256_or_si256(_mm256_loadu_si256(m), d));
-  };
-  int32_t* M = marks.data();
+  marks.assign(N, 0);
+  uint8_t* M = marks.data();
   for (int y = 0; y < H; ++y) {
     const int32_t* ids = label.id_row(y);
     const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
-    const size_t o = static_cast<size_t>(y) * W;
+    uint8_t* m = M + static_cast<size_t>(y) * W;
     int x = 0;
     for (; x + 8 < W; x += 8) {  // right neighbours x + 1 .. x + 8 exist
-      const __m256i d = discontinuous8(ids + x, ids + x + 1, o + x, o + x + 1);
-      if (!_mm256_testz_si256(d, d)) {
-        mark8(o + x, d);
-        mark8(o + x + 1, d);
+      for (unsigned d = discontinuous8(ids + x, ids + x + 1); d != 0; d &= d - 1) {
+        const int l = __builtin_ctz(d);
+        m[x + l] = m[x + l + 1] = 1;
       }
     }
     for (; x + 1 < W; ++x) {
-      if (discontinuous1(ids[x], ids[x + 1], o + x, o + x + 1)) M[o + x] = M[o + x + 1] = -1;
+      if (discontinuous1(ids[x], ids[x + 1])) m[x] = m[x + 1] = 1;
     }
     if (below == nullptr) continue;
     for (x = 0; x + 8 <= W; x += 8) {
-      const __m256i d = discontinuous8(ids + x, below + x, o + x, o + W + x);
-      if (!_mm256_testz_si256(d, d)) {
-        mark8(o + x, d);
-        mark8(o + W + x, d);
+      for (unsigned d = discontinuous8(ids + x, below + x); d != 0; d &= d - 1) {
+        const int l = __builtin_ctz(d);
+        m[x + l] = m[W + x + l] = 1;
       }
     }
     for (; x < W; ++x) {
-      if (discontinuous1(ids[x], below[x], o + x, o + W + x)) M[o + x] = M[o + W + x] = -1;
+      if (discontinuous1(ids[x], below[x])) m[x] = m[W + x] = 1;
     }
   }
   // Then their 3×3 neighbourhoods (which also covers diagonal pairs).
-  thread_local std::vector<uint8_t> rows;
   rows.resize(N);
   for (int y = 0; y < H; ++y) {  // horizontal dilation
-    const int32_t* m = M + static_cast<size_t>(y) * W;
+    const uint8_t* m = M + static_cast<size_t>(y) * W;
     uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
-    for (int x = 0; x < W; ++x) {
-      r[x] = (m[x] | (x > 0 ? m[x - 1] : 0) | (x + 1 < W ? m[x + 1] : 0)) & 1;
-    }
+    r[0] = m[0] | (W > 1 ? m[1] : 0);
+    for (int x = 1; x + 1 < W; ++x) r[x] = m[x - 1] | m[x] | m[x + 1];
+    if (W > 1) r[W - 1] = m[W - 2] | m[W - 1];
   }
   edges.resize(N);
   for (int y = 0; y < H; ++y) {  // vertical dilation
@@ -692,23 +706,21 @@ void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<
   }
 }
 
-void shade_pass_edges(const Shader& shader, raster::RasterPass& label, raster::RasterPass& sub,
-                      int S, const std::vector<uint8_t>& edges, bool parallel,
-                      std::vector<float>& rgb) {
-  const int W = label.width(), H = label.height();
+void shade_pass_edges(const Shader& shader, const Fragments& label, raster::RasterPass& sub, int S,
+                      const std::vector<uint8_t>& edges, bool parallel, std::vector<float>& rgb) {
+  const int W = label.width, H = label.height;
   rgb.resize(static_cast<size_t>(W) * H * 3);
-  PassShader centres(shader, label, 1, W, thread_recs(1), /*planes_ready=*/true);
-  PassShader subs(shader, sub, S, W, thread_recs(0));
+  const CentreShader centres(shader, label);
+  PassShader subs(shader, sub, S, W, thread_recs());
   auto rows = [&](int64_t y0, int64_t y1) {
     for (int64_t y = y0; y < y1; ++y) {
       const uint8_t* e = edges.data() + y * W;
-      centres.row_centres(static_cast<int>(y), e, rgb.data());
+      centres.row(static_cast<int>(y), e, rgb.data());
       for (int x = 0; x < W; ++x) {
         if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
       }
     }
   };
-  centres.prepare_all(parallel);
   subs.prepare_all(parallel);
   if (parallel) {
     parallel_for(0, H, 8, rows);

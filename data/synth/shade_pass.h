@@ -62,14 +62,13 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 // occlusion, a seam of duplicated vertices or triangles smaller than a pixel).
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges);
 
-// Antialias::kEdges: the RGB image of `label` (width × height, resolved: the planes of every
-// winner computed) where pixels marked in `edges` are
-// the mean of their S×S sub-samples from `sub` (rasterized on supersampled(camera, S), at least
-// over the tiles holding marked pixels) exactly as shade_pass() computes them, and every other
-// pixel is one sample at its centre from `label` (its background where the centre is not covered).
-void shade_pass_edges(const Shader& shader, raster::RasterPass& label, raster::RasterPass& sub,
-                      int S, const std::vector<uint8_t>& edges, bool parallel,
-                      std::vector<float>& rgb);
+// Antialias::kEdges: the RGB image of the label pass (`label`, its fragments at the pixel
+// centres) where pixels marked in `edges` are the mean of their S×S sub-samples from `sub`
+// (rasterized on supersampled(camera, S), at least over the tiles holding marked pixels) exactly
+// as shade_pass() computes them, and every other pixel is shader's colour of its fragment (what
+// shade() gives; its background where the centre is not covered).
+void shade_pass_edges(const Shader& shader, const Fragments& label, raster::RasterPass& sub, int S,
+                      const std::vector<uint8_t>& edges, bool parallel, std::vector<float>& rgb);
 
 }  // namespace shading
 }  // namespace dc

@@ -16,26 +16,6 @@ void Texture::validate(const std::string& where) const {
            " × 3 = ", static_cast<size_t>(height) * width * 3);
 }
 
-std::array<float, 3> sample_bilinear(const Texture& tex, float u, float v) {
-  // Continuous texel coordinates with texel centres at the integers.
-  const float x = std::min(std::max(u * tex.width - 0.5f, 0.0f), float(tex.width - 1));
-  const float y = std::min(std::max(v * tex.height - 0.5f, 0.0f), float(tex.height - 1));
-  const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
-  const int x1 = std::min(x0 + 1, tex.width - 1), y1 = std::min(y0 + 1, tex.height - 1);
-  const float fx = x - x0, fy = y - y0;
-  const float* p00 = &tex.rgb[(static_cast<size_t>(y0) * tex.width + x0) * 3];
-  const float* p01 = &tex.rgb[(static_cast<size_t>(y0) * tex.width + x1) * 3];
-  const float* p10 = &tex.rgb[(static_cast<size_t>(y1) * tex.width + x0) * 3];
-  const float* p11 = &tex.rgb[(static_cast<size_t>(y1) * tex.width + x1) * 3];
-  std::array<float, 3> out;
-  for (int c = 0; c < 3; ++c) {
-    const float top = p00[c] + fx * (p01[c] - p00[c]);
-    const float bottom = p10[c] + fx * (p11[c] - p10[c]);
-    out[c] = top + fy * (bottom - top);
-  }
-  return out;
-}
-
 std::vector<float> shade(const Mesh& mesh, const Fragments& frags, const ShadingOptions& opt) {
   shading::check_background(opt, frags.width, frags.height);
   const shading::Shader shader(mesh, opt);
@@ -89,7 +69,7 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
     }
     scratch.sub.run(mesh, scratch.camv, sub_camera, raster, &scratch.tiles, kTile * S,
                     &scratch.label.kept_faces());
-    shading::shade_pass_edges(shader, scratch.label, scratch.sub, S, scratch.edges, raster.parallel,
+    shading::shade_pass_edges(shader, out.fragments, scratch.sub, S, scratch.edges, raster.parallel,
                               out.rgb);
     return out;
   }

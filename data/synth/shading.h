@@ -11,6 +11,7 @@
 // barycentrics). A pixel that no triangle touches is exactly its background.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -34,7 +35,26 @@ struct Texture {
 // border padding: texel (i, j) (column i, row j) has its centre at ((i + ½)/W, (j + ½)/H); u grows
 // with the column, v with the row (v = 0 is the top row); outside the centres of the border texels
 // the border texel values extend (clamp to edge). Unchecked (call validate() once).
-std::array<float, 3> sample_bilinear(const Texture& texture, float u, float v);
+__attribute__((always_inline)) inline std::array<float, 3> sample_bilinear(const Texture& tex,
+                                                                           float u, float v) {
+  // Continuous texel coordinates with texel centres at the integers.
+  const float x = std::min(std::max(u * tex.width - 0.5f, 0.0f), float(tex.width - 1));
+  const float y = std::min(std::max(v * tex.height - 0.5f, 0.0f), float(tex.height - 1));
+  const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+  const int x1 = std::min(x0 + 1, tex.width - 1), y1 = std::min(y0 + 1, tex.height - 1);
+  const float fx = x - x0, fy = y - y0;
+  const float* p00 = &tex.rgb[(static_cast<size_t>(y0) * tex.width + x0) * 3];
+  const float* p01 = &tex.rgb[(static_cast<size_t>(y0) * tex.width + x1) * 3];
+  const float* p10 = &tex.rgb[(static_cast<size_t>(y1) * tex.width + x0) * 3];
+  const float* p11 = &tex.rgb[(static_cast<size_t>(y1) * tex.width + x1) * 3];
+  std::array<float, 3> out;
+  for (int c = 0; c < 3; ++c) {
+    const float top = p00[c] + fx * (p01[c] - p00[c]);
+    const float bottom = p10[c] + fx * (p11[c] - p10[c]);
+    out[c] = top + fy * (bottom - top);
+  }
+  return out;
+}
 
 // Ambient + one directional light: colour = albedo · (ambient + diffuse · max(0, n̂ · l̂)),
 // clamped to [0, 1], with n̂ the normalized interpolated normal and l̂ the normalized direction.

@@ -188,7 +188,8 @@ TEST(FaceTemplate, MeshIsModerateAndMirrorShapeMirrorsTheSurface) {
     ASSERT_NEAR(p.z, q.z, 1e-6);
     ++checked;
   }
-  EXPECT_GT(checked, 3000);
+  // Every vertex strictly inside the chart: 47 × 47 = 2209 on the 48 × 48 chart grid.
+  EXPECT_GT(checked, 2000);
   // An asymmetric expression really is asymmetric (the check above is not vacuous).
   const FaceSurfacePoint left =
       face_surface_point(face_landmarks_uv()[48][0], face_landmarks_uv()[48][1]);
