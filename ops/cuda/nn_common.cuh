@@ -121,7 +121,7 @@ __device__ __forceinline__ void raise_device_error(unsigned long long* flag, int
 // matches the CPU kernels' double accumulators.
 struct SegmentGeometry {
   int64_t segments, reps, len, seg_stride, rep_stride;
-  int64_t total() const { return reps * len; }
+  __host__ __device__ int64_t total() const { return reps * len; }
 };
 
 template <typename T>

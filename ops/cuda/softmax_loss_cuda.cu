@@ -123,8 +123,8 @@ void softmax_cuda(const Tensor& xt, const Tensor& yt, int64_t outer, int64_t n, 
   float* y = static_cast<float*>(yt.raw_data());
   if (outer * n * inner == 0) return;
   if (inner == 1 && n <= kWarpRowLimit) {
-    softmax_rows_kernel<32><<<blocks_for_rows(outer, 32), kThreads, 0, stream>>>(x, y, outer, n,
-                                                                                 log);
+    softmax_rows_kernel<32>
+        <<<blocks_for_rows(outer, 32), kThreads, 0, stream>>>(x, y, outer, n, log);
   } else if (inner == 1) {
     softmax_rows_kernel<kThreads>
         <<<blocks_for_rows(outer, kThreads), kThreads, 0, stream>>>(x, y, outer, n, log);
@@ -230,8 +230,8 @@ void cross_entropy_cuda(const Tensor& logits, const Tensor& target, const Tensor
   cudaStream_t stream = stream_of(logits);
   const int64_t C = logits.size(1), inner = logits.size(2), P = loss.numel();
   if (P == 0) return;
-  DC_CHECK(weight.defined() ? weight.device() == logits.device() : true,
-           "cross_entropy: weight ", weight.defined() ? weight.str() : "", " is on ",
+  DC_CHECK(weight.defined() ? weight.device() == logits.device() : true, "cross_entropy: weight ",
+           weight.defined() ? weight.str() : "", " is on ",
            weight.defined() ? weight.device().str() : "", " but logits are on ", logits.device());
   DC_CHECK(target.device() == logits.device(), "cross_entropy: target ", target.str(), " is on ",
            target.device(), " but logits are on ", logits.device());
@@ -282,10 +282,10 @@ __global__ void cross_entropy_backward_kernel_impl(
     }
     const int64_t p = n * inner + i;
     const float w = wt[p];
-    const float coef =
-        w == 0.0f ? 0.0f
-                  : static_cast<float>(static_cast<double>(per_position ? g[p] : g[0]) * scale *
-                                       static_cast<double>(w));
+    const float coef = w == 0.0f
+                           ? 0.0f
+                           : static_cast<float>(static_cast<double>(per_position ? g[p] : g[0]) *
+                                                scale * static_cast<double>(w));
     float v = coef * expf(x[idx] - lse[p]);
     if (coef != 0.0f && c == target[p]) v -= coef;
     grad[idx] = v;
@@ -349,15 +349,17 @@ __global__ void bce_backward_kernel(const float* __restrict__ g, const float* __
 const float* opt_ptr(const Tensor& t) {
   return t.defined() ? static_cast<const float*>(t.raw_data()) : nullptr;
 }
-float* opt_out(const Tensor& t) { return t.defined() ? static_cast<float*>(t.raw_data()) : nullptr; }
+float* opt_out(const Tensor& t) {
+  return t.defined() ? static_cast<float*>(t.raw_data()) : nullptr;
+}
 
 void bce_with_logits_cuda(const Tensor& x, const Tensor& t, const Tensor& pw, const Tensor& loss) {
   const int device = x.device().index;
   CudaDeviceGuard guard(device);
   const int64_t n = loss.numel();
   if (n == 0) return;
-  bce_kernel<<<grid_for(n, device), kThreads, 0, stream_of(loss)>>>(
-      opt_ptr(x), opt_ptr(t), opt_ptr(pw), opt_out(loss), n);
+  bce_kernel<<<grid_for(n, device), kThreads, 0, stream_of(loss)>>>(opt_ptr(x), opt_ptr(t),
+                                                                    opt_ptr(pw), opt_out(loss), n);
   check_launch("binary_cross_entropy_with_logits");
 }
 
