@@ -72,6 +72,17 @@ inline unsigned int blocks_for_rows(int64_t rows, int G) {
   return static_cast<unsigned int>(std::max<int64_t>(1, std::min<int64_t>(b, int64_t(1) << 30)));
 }
 
+// 32-bit element indices where they fit (with room for the grid stride): the per-element
+// divisions are then much cheaper.
+template <typename F>
+void with_index_type(int64_t n, F f) {
+  if (n <= INT32_MAX / 2) {  // i + grid stride must not overflow either
+    f(int32_t{0});
+  } else {
+    f(int64_t{0});
+  }
+}
+
 // A device copy of host integers, queued on `stream`. cudaMemcpyAsync from pageable memory returns
 // only after the source has been staged, so `v` may die right after the call.
 inline Tensor upload_i64(const std::vector<int64_t>& v, Device device, cudaStream_t stream) {

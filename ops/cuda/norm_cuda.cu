@@ -39,17 +39,6 @@ __device__ __forceinline__ void combine(const double* partial, int64_t r, int64_
   }
 }
 
-// 32-bit element indices where they fit (with room for the grid stride): the per-element
-// divisions are then much cheaper.
-template <typename F>
-void with_index_type(int64_t n, F f) {
-  if (n <= INT32_MAX / 2) {  // i + grid stride must not overflow either
-    f(int32_t{0});
-  } else {
-    f(int64_t{0});
-  }
-}
-
 // --- batch norm ---
 
 __global__ void bn_stats_finalize_kernel(const double* __restrict__ partial, int64_t splits,

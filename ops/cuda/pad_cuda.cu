@@ -19,16 +19,14 @@ namespace {
 using namespace cuda_detail;
 using namespace cuda_nn;
 
-template <typename T>
+template <typename T, typename I>
 __global__ void pad_gather_kernel(const T* __restrict__ x, T* __restrict__ out,
                                   const int64_t* __restrict__ rows,
-                                  const int64_t* __restrict__ cols, int64_t total, int64_t H,
-                                  int64_t W, int64_t OH, int64_t OW) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total;
-       i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t t = i / OW, ow = i - t * OW;
-    const int64_t p = t / OH, oh = t - p * OH;
-    out[i] = x[(p * H + rows[oh]) * W + cols[ow]];
+                                  const int64_t* __restrict__ cols, I total, I H, I W, I OH, I OW) {
+  for (I i = blockIdx.x * I(blockDim.x) + threadIdx.x; i < total; i += I(gridDim.x) * blockDim.x) {
+    const I t = i / OW, ow = i - t * OW;
+    const I p = t / OH, oh = t - p * OH;
+    out[i] = x[(p * H + static_cast<I>(rows[oh])) * W + static_cast<I>(cols[ow])];
   }
 }
 
@@ -88,9 +86,13 @@ void pad_index_cuda(const Tensor& out, const Tensor& x, const std::vector<int64_
   const Tensor dmaps = upload_i64(maps, out.device(), stream);
   const int64_t* d = static_cast<const int64_t*>(dmaps.raw_data());
   const int64_t OH = static_cast<int64_t>(rows.size()), OW = static_cast<int64_t>(cols.size());
-  pad_gather_kernel<T><<<grid_for(total, device), kThreads, 0, stream>>>(
-      static_cast<const T*>(x.raw_data()), static_cast<T*>(out.raw_data()), d, d + OH, total,
-      x.size(1), x.size(2), OH, OW);
+  // Cropping pads make the input larger than the output: the index type must hold both.
+  with_index_type(std::max(total, x.numel()), [&](auto idx) {
+    using I = decltype(idx);
+    pad_gather_kernel<T, I><<<grid_for(total, device), kThreads, 0, stream>>>(
+        static_cast<const T*>(x.raw_data()), static_cast<T*>(out.raw_data()), d, d + OH, I(total),
+        I(x.size(1)), I(x.size(2)), I(OH), I(OW));
+  });
   check_launch("pad");
 }
 

@@ -263,24 +263,25 @@ void cross_entropy_cuda(const Tensor& logits, const Tensor& target, const Tensor
 // grad[n, c, i] = coef[p] * (exp(x - lse[p]) - [c == target[p]]), p = n * inner + i, with
 // coef[p] = g * scale * wt[p] in double as the CPU kernel, and 0 where wt[p] == 0 (ignored
 // targets), so an infinite mean scale (every target ignored) cannot turn 0 into NaN.
+template <typename I>
 __global__ void cross_entropy_backward_kernel_impl(
     const float* __restrict__ x, const int64_t* __restrict__ target, const float* __restrict__ wt,
     const float* __restrict__ lse, const float* __restrict__ g, bool per_position, double scale,
-    int64_t C, int64_t inner, int64_t total, float* __restrict__ grad) {
-  for (int64_t idx = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; idx < total;
-       idx += int64_t(gridDim.x) * blockDim.x) {
-    int64_t n, c, i;
+    I C, I inner, I total, float* __restrict__ grad) {
+  for (I idx = blockIdx.x * I(blockDim.x) + threadIdx.x; idx < total;
+       idx += I(gridDim.x) * blockDim.x) {
+    I n, c, i;
     if (inner == 1) {
       n = idx / C;
       c = idx - n * C;
       i = 0;
     } else {
-      const int64_t nc = idx / inner;
+      const I nc = idx / inner;
       i = idx - nc * inner;
       n = nc / C;
       c = nc - n * C;
     }
-    const int64_t p = n * inner + i;
+    const I p = n * inner + i;
     const float w = wt[p];
     const float coef = w == 0.0f
                            ? 0.0f
@@ -301,11 +302,14 @@ void cross_entropy_backward_cuda(const Tensor& logits, const Tensor& target, con
   const int64_t C = logits.size(1), inner = logits.size(2);
   const int64_t total = logits.size(0) * C * inner;
   if (total == 0) return;
-  cross_entropy_backward_kernel_impl<<<grid_for(total, device), kThreads, 0, stream>>>(
-      static_cast<const float*>(logits.raw_data()), static_cast<const int64_t*>(target.raw_data()),
-      static_cast<const float*>(wt.raw_data()), static_cast<const float*>(lse.raw_data()),
-      static_cast<const float*>(g.raw_data()), g.numel() != 1, scale, C, inner, total,
-      static_cast<float*>(grad.raw_data()));
+  with_index_type(total, [&](auto idx) {
+    using I = decltype(idx);
+    cross_entropy_backward_kernel_impl<I><<<grid_for(total, device), kThreads, 0, stream>>>(
+        static_cast<const float*>(logits.raw_data()),
+        static_cast<const int64_t*>(target.raw_data()), static_cast<const float*>(wt.raw_data()),
+        static_cast<const float*>(lse.raw_data()), static_cast<const float*>(g.raw_data()),
+        g.numel() != 1, scale, I(C), I(inner), I(total), static_cast<float*>(grad.raw_data()));
+  });
   check_launch("cross_entropy backward");
 }
 

@@ -167,7 +167,7 @@ Tensor targets(const Shape& shape, int64_t C, int64_t ignore_every, int64_t igno
 }
 
 // Softmax and log-softmax sums run in a different order than the CPU's and use expf.
-constexpr double kSoftRtol = 2e-5, kSoftAtol = 1e-6;
+constexpr double kSoftRtol = 2e-5, kSoftAtol = 5e-6;
 // Normalizations: per-channel coefficients round differently; gradients cancel terms.
 constexpr double kNormRtol = 1e-4, kNormAtol = 2e-5;
 
@@ -541,6 +541,11 @@ TEST_F(CudaNnTest, ReflectAndReplicatePadMatchCpu) {
                  std::string("pad grad ") + dtype_name(t));
   }
 }
+
+#else
+
+// A CPU-only build: the fixture reports the reason.
+TEST_F(CudaNnTest, NeedsACudaBuild) {}
 
 #endif
 
