@@ -59,7 +59,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& w
       y = sum(loss);
       break;
     case Reduction::kMean: {
-      const double total = sum(wt).item<double>();
+      // The host needs the total for the backward scale; on a GPU this reads it back (a sync).
+      const double total = sum(wt).to(kCPU).item<double>();
       scale = 1.0 / total;  // inf when every target is ignored: the loss is 0/0 = NaN as in torch
       y = binary_raw(BinaryOp::kDiv, sum(loss), scalar_like(loss, total));
       break;
@@ -116,7 +117,7 @@ Tensor mask_and_reduce(Tensor l, const Tensor& input, const Tensor& mask, Reduct
     l = l * m;
     if (reduction == Reduction::kMean) {
       const Tensor mexp = broadcast_to_raw(m, input.sizes(), op);
-      const double count = sum(ne(mexp, scalar_like(mexp, 0))).item<double>();
+      const double count = sum(ne(mexp, scalar_like(mexp, 0))).to(kCPU).item<double>();
       return sum(l) / count;
     }
   }

@@ -77,6 +77,16 @@ Tensor per_channel(const Tensor& t, DType d, F f) {
   return tensor_from(v, {static_cast<int64_t>(v.size())}, d);
 }
 
+// 1 / sqrt(var + eps) of a [C] tensor, in dtype d: the host loop in double on the CPU; on a GPU
+// elementwise ops in d, so that a training step needs no device-to-host round trip (a sync).
+Tensor invstd_of(const Tensor& var, DType d, double eps) {
+  if (var.device().is_cpu()) {
+    return per_channel(var, d, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+  }
+  NoGradGuard no_grad;
+  return 1.0 / sqrt(as_dtype(var, d) + eps);
+}
+
 Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        double momentum, double eps, bool relu, const char* op) {
@@ -104,13 +114,13 @@ Tensor batch_norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias
     mean = empty({C}, dt, x.device());
     Tensor var = empty({C}, dt, x.device());
     batch_norm_stats_kernel().get(x.device(), dt)(x3, mean, var);
-    invstd = per_channel(var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+    invstd = invstd_of(var, dt, eps);
     const double n = static_cast<double>(N * S);
     if (running_mean.defined()) update_running(running_mean, mean, momentum, momentum);
     if (running_var.defined()) update_running(running_var, var, momentum, momentum * n / (n - 1));
   } else {
     mean = as_dtype(running_mean, dt);
-    invstd = per_channel(running_var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+    invstd = invstd_of(running_var, dt, eps);
   }
   Tensor y = empty(x.sizes(), dt, x.device());
   if (y.numel() > 0) {
@@ -160,8 +170,7 @@ Tensor frozen_batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bi
   const Shape s3{N, C, S}, st3{C * S, S, 1};
   const Tensor x3 = xc.as_strided(s3, st3, xc.offset());
   const Tensor w = as_dtype(weight, dt), b = as_dtype(bias, dt), mean = as_dtype(running_mean, dt);
-  const Tensor invstd =
-      per_channel(running_var, dt, [eps](double v) { return 1.0 / std::sqrt(v + eps); });
+  const Tensor invstd = invstd_of(running_var, dt, eps);
   Tensor y = empty(x.sizes(), dt, x.device());
   if (y.numel() > 0) {
     batch_norm_apply_kernel().get(x.device(), dt)(x3, mean, invstd, w, b, y.as_strided(s3, st3, 0),

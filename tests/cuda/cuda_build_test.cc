@@ -54,8 +54,8 @@ TEST(CudaBuild, KernelsAreRegisteredForCuda) {
 }
 
 TEST(CudaBuild, OpsWithoutACudaKernelFailLoudly) {
-  expect_error([] { softmax_kernel().get(kCuda0, DType::f32); },
-               {"softmax_kernel", "no kernel for device cuda:0", "dtype f32", "cpu/f32"});
+  expect_error([] { softmax_kernel().get(kCuda0, DType::f64); },
+               {"softmax_kernel", "no kernel for device cuda:0", "dtype f64", "cpu/f64"});
   expect_error([] { unary_kernel().get(kCuda0, DType::f64); },
                {"unary_kernel", "no kernel for device cuda:0 and dtype f64"});
 }
