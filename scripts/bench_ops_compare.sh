@@ -99,7 +99,9 @@ for (( r = 1; r <= rounds; r++ )); do
   if (( status > 1 )); then exit "$status"; fi
 done
 
-/usr/bin/python3 - "$tmp" "$device" "${impl:-vendor}" <<'PY'
+label="${impl:-vendor}"
+[[ "$device" == cpu ]] && label="cpu kernels"
+/usr/bin/python3 - "$tmp" "$device" "$label" <<'PY'
 import glob, json, statistics, sys
 
 tmp, device, impl = sys.argv[1:4]

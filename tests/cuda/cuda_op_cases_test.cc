@@ -270,8 +270,8 @@ TEST(TiledGemmEdgeTest, HalfTypesOnTensorCores) {
   for (DType dt : {DType::f16, DType::bf16}) {
     SCOPED_TRACE(dtype_name(dt));
     const double r = dt == DType::f16 ? 5e-3 : 2e-2;
-    for (const GemmShape& s : {GemmShape{1, 7, 13, 5}, GemmShape{2, 130, 129, 77},
-                               GemmShape{1, 256, 128, 512}}) {
+    for (const GemmShape& s :
+         {GemmShape{1, 7, 13, 5}, GemmShape{2, 130, 129, 77}, GemmShape{1, 256, 128, 512}}) {
       const Tensor a = randn_on({s.batch, s.m, s.k}, 21).to(dt);
       const Tensor bt = randn_on({s.batch, s.n, s.k}, 22).to(dt);
       const Tensor b = bt.transpose(1, 2);  // a transposed view: the element-wise load path
