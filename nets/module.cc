@@ -131,9 +131,30 @@ void Module::zero_grad() {
 }
 
 Module& Module::to(Device device) {
-  // Parameters are created on the CPU; moving them needs the CUDA backend, which is not there yet.
-  DC_CHECK(device.is_cpu(), type_name_, ": to(", device.str(),
-           ") is not supported yet; only the CPU backend exists");
+  // Layers keep their own handles to their weights (see the header), so a move must keep every
+  // handle: each parameter's and buffer's TensorImpl is repointed at the moved storage, as
+  // PyTorch's module.to() does with param.data. All copies are made before any handle changes,
+  // so a failure (no CUDA backend, no such device, out of memory) leaves the module as it was.
+  NoGradGuard no_grad;
+  std::vector<std::pair<TensorImpl*, Tensor>> moved;
+  std::set<TensorImpl*> seen;  // a tensor shared by two modules moves once
+  for (const auto& [name, t] : state_dict()) {
+    if (t.device() == device || !seen.insert(t.impl()).second) continue;
+    try {
+      moved.emplace_back(t.impl(), t.detach().contiguous().to(device));
+      if (t.impl()->grad != nullptr) {
+        moved.emplace_back(t.impl()->grad.get(), Tensor(t.impl()->grad).detach().to(device));
+      }
+    } catch (const Error& e) {
+      DC_FAIL(type_name_, ": to(", device.str(), ") could not move \"", name, "\" ", t.str(), ": ",
+              e.what());
+    }
+  }
+  for (auto& [impl, t] : moved) {
+    impl->storage = t.impl()->storage;
+    impl->offset = t.impl()->offset;
+    impl->strides = t.impl()->strides;
+  }
   return *this;
 }
 

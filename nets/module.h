@@ -82,7 +82,12 @@ class Module {
   Module& set_requires_grad(bool requires_grad);
   // Drops the accumulated gradient of every parameter in this subtree.
   void zero_grad();
-  // Moves parameters and buffers to `device`. Only the CPU exists yet: any other device throws.
+  // Moves every parameter and buffer of this subtree (and any accumulated gradient) to `device`,
+  // in place, as torch.nn.Module.to(device): the tensor handles stay the same (a layer's own
+  // handles and an optimizer's parameter list see the move), only their storage changes. A
+  // tensor already on `device` is left alone. Throws, naming the module, the tensor and the
+  // reason, when the device cannot be used (a build without CUDA, no GPU, out of memory); the
+  // module is then unchanged. Returns *this.
   Module& to(Device device);
 
  protected:
