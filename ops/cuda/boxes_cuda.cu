@@ -1,5 +1,6 @@
 // CUDA box ops and NMS (ops/boxes.h), with the CPU kernels' formulas in the same operation order
-// (std::max/std::min semantics for NaN, products kept unfused) so that results round as on the CPU.
+// (std::max/std::min semantics for NaN; in areas and IoUs, products rounded on their own as the CPU
+// rounds them) so that IoUs, and hence NMS, come out exactly as on the CPU.
 //
 // NMS follows torchvision's CUDA kernel: the boxes are put in visiting order on the device (our
 // CUDA sort: decreasing score, ties by index, NaN first — the CPU kernel's order), a kernel fills a
@@ -11,8 +12,8 @@
 #include <limits>
 #include <vector>
 
-#include "ops/cuda/geom_common.cuh"
 #include "ops/boxes.h"
+#include "ops/cuda/geom_common.cuh"
 #include "ops/sort.h"
 
 namespace dc {
@@ -83,8 +84,8 @@ void box_iou_cuda(const Tensor& a, const Tensor& b, const Tensor& out) {
   const int device = a.device().index;
   CudaDeviceGuard guard(device);
   const int64_t N = a.size(0), M = b.size(0);
-  box_iou_impl<T><<<grid_for(N * M, device), kThreads, 0, stream_of(out)>>>(
-      cptr<T>(a), cptr<T>(b), mptr<T>(out), N, M);
+  box_iou_impl<T><<<grid_for(N * M, device), kThreads, 0, stream_of(out)>>>(cptr<T>(a), cptr<T>(b),
+                                                                            mptr<T>(out), N, M);
   check_launch("box_iou");
 }
 
@@ -95,13 +96,15 @@ __global__ void box_encode_impl(const T* __restrict__ g, const T* __restrict__ p
        i += int64_t(blockDim.x) * gridDim.x) {
     const T* pr = p + 4 * i;
     const T* gr = g + 4 * i;
+    // Plain arithmetic: both compilers may fuse the centre computations into FMAs, so the targets
+    // agree with the CPU's to rounding.
     const T ex_w = pr[2] - pr[0], ex_h = pr[3] - pr[1];
-    const T ex_cx = add_rn(pr[0], mul_rn(T(0.5), ex_w)), ex_cy = add_rn(pr[1], mul_rn(T(0.5), ex_h));
+    const T ex_cx = pr[0] + T(0.5) * ex_w, ex_cy = pr[1] + T(0.5) * ex_h;
     const T gt_w = gr[2] - gr[0], gt_h = gr[3] - gr[1];
-    const T gt_cx = add_rn(gr[0], mul_rn(T(0.5), gt_w)), gt_cy = add_rn(gr[1], mul_rn(T(0.5), gt_h));
+    const T gt_cx = gr[0] + T(0.5) * gt_w, gt_cy = gr[1] + T(0.5) * gt_h;
     T* r = out + 4 * i;
-    r[0] = mul_rn(wx, gt_cx - ex_cx) / ex_w;
-    r[1] = mul_rn(wy, gt_cy - ex_cy) / ex_h;
+    r[0] = wx * (gt_cx - ex_cx) / ex_w;
+    r[1] = wy * (gt_cy - ex_cy) / ex_h;
     r[2] = ww * log(gt_w / ex_w);
     r[3] = wh * log(gt_h / ex_h);
   }

@@ -180,8 +180,7 @@ void grid_sample_cuda(const GridSampleOptions& o, const Tensor& x, const Tensor&
 
 template <typename T>
 void grid_sample_backward_cuda(const GridSampleOptions& o, const Tensor& grad_out, const Tensor& x,
-                               const Tensor& grid, const Tensor& grad_x,
-                               const Tensor& grad_grid) {
+                               const Tensor& grid, const Tensor& grad_x, const Tensor& grad_grid) {
   const int device = x.device().index;
   CudaDeviceGuard guard(device);
   cudaStream_t stream = stream_of(x);

@@ -24,8 +24,7 @@ using namespace cuda_detail;
 }
 
 // After a raised flag: the first out-of-range value of `index` (row-major), as the CPU reports it.
-[[noreturn]] void report_bad_index(const Tensor& index, int64_t size, int64_t dim,
-                                   const char* op) {
+[[noreturn]] void report_bad_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
   const std::vector<double> v = index.to(kCPU).to_vector();
   for (double k : v) {
     if (k < 0 || k >= static_cast<double>(size)) {
@@ -169,8 +168,7 @@ void index_select_cuda(const Tensor& out, const Tensor& x, int64_t dim, const Te
   check_launch("index_select");
   if (total > 0) {
     index_select_impl<device_t<T>><<<grid_for(total, device), kThreads, 0, stream>>>(
-        mptr<device_t<T>>(out), cptr<device_t<T>>(x), cptr<int64_t>(index), total, m, g.n,
-        g.inner);
+        mptr<device_t<T>>(out), cptr<device_t<T>>(x), cptr<int64_t>(index), total, m, g.n, g.inner);
     check_launch("index_select");
   }
   if (bad.raised()) report_bad_index(index, g.n, dim, "index_select");

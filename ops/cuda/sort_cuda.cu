@@ -10,9 +10,9 @@
 // cub's radix sorts, which are stable — DeviceSegmentedRadixSort for many rows at once (in batches
 // of fewer than 2^31 elements, cub's limit), DeviceRadixSort one row at a time for very long rows
 // (the segmented sort gives each segment a single block).
+#include <climits>
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_segmented_radix_sort.cuh>
-#include <climits>
 #include <numeric>
 #include <type_traits>
 
@@ -189,8 +189,8 @@ void sort_cuda(const Tensor& values, const Tensor& indices, const Tensor& x, int
   Tensor pos_in = empty({items}, DType::i64, x.device());
   Tensor pos_out = empty({items}, DType::i64, x.device());
   Tensor offsets = empty({batch_rows + 1}, DType::i64, x.device());
-  segment_offsets<<<grid_for(batch_rows + 1, device), kThreads, 0, stream>>>(
-      mptr<int64_t>(offsets), batch_rows, n);
+  segment_offsets<<<grid_for(batch_rows + 1, device), kThreads, 0, stream>>>(mptr<int64_t>(offsets),
+                                                                             batch_rows, n);
   check_launch("sort");
   K* kin = mptr<K>(keys_in);
   K* kout = mptr<K>(keys_out);

@@ -172,8 +172,8 @@ void uv_splat_backward_cuda(const Tensor& values, const Tensor& uv, const Tensor
   const int device = values.device().index;
   CudaDeviceGuard guard(device);
   uv_splat_backward<T><<<grid_for(N * P, device), kThreads, 0, stream_of(values)>>>(
-      cptr<T>(values), cptr<T>(uv), cptr<int64_t>(part), cptr<T>(grad_atlas),
-      cptr<T>(grad_weight), grad_values.defined() ? mptr<T>(grad_values) : nullptr,
+      cptr<T>(values), cptr<T>(uv), cptr<int64_t>(part), cptr<T>(grad_atlas), cptr<T>(grad_weight),
+      grad_values.defined() ? mptr<T>(grad_values) : nullptr,
       grad_uv.defined() ? mptr<T>(grad_uv) : nullptr, N, C, P, K, H, W);
   check_launch("uv_splat backward");
 }

@@ -69,8 +69,7 @@ void expect_same(const Tensor& got, const Tensor& want, const std::string& what)
   expect_close(got, want, 0, 0, what);
 }
 
-Tensor uniform(const Shape& shape, double lo, double hi, uint64_t seed,
-               DType dtype = DType::f32) {
+Tensor uniform(const Shape& shape, double lo, double hi, uint64_t seed, DType dtype = DType::f32) {
   Generator gen(seed);
   return (rand(shape, DType::f64, gen) * (hi - lo) + lo).to(dtype);
 }
@@ -125,8 +124,8 @@ void expect_matches_cpu(const std::function<std::vector<Tensor>(const std::vecto
 // K rois over an N-image batch, many partly or wholly outside the H x W image (in input-image
 // coordinates before spatial_scale), some degenerate (x2 < x1).
 Tensor make_rois(int64_t K, int64_t N, double extent, uint64_t seed, DType dtype) {
-  const std::vector<double> u = uniform({K, 4}, -0.3 * extent, 1.3 * extent, seed, DType::f64)
-                                    .to_vector();
+  const std::vector<double> u =
+      uniform({K, 4}, -0.3 * extent, 1.3 * extent, seed, DType::f64).to_vector();
   const std::vector<double> b = ints(0, N, {K}, seed + 1).to_vector();
   std::vector<double> r(K * 5);
   for (int64_t k = 0; k < K; ++k) {
@@ -162,8 +161,11 @@ TEST_F(CudaGeomTest, RoiAlignMatchesCpuWithGradients) {
                      1e-12, 1e-12, "roi_align f64");
   // A bad batch index is caught before the kernel, also for device rois.
   const Tensor bad = tensor_from({2, 0, 0, 4, 4}, {1, 5}).to(kCuda0);
-  expect_error([&] { roi_align(x.to(kCuda0), bad, {2, 2}); },
-               {"roi_align: roi 0 has batch index 2", "[0, 2)"});
+  expect_error(
+      [&] {
+        roi_align(x.to(kCuda0), bad, {2, 2});
+      },
+      {"roi_align: roi 0 has batch index 2", "[0, 2)"});
 }
 
 // --- grid_sample ---
@@ -201,7 +203,7 @@ TEST_F(CudaGeomTest, UvSplatMatchesCpuWithGradients) {
   const int64_t N = 2, C = 3, P = 500, K = 4, H = 6, W = 7;
   const Tensor values = uniform({N, C, P}, -1, 1, 6);
   const Tensor uv = uniform({N, P, 2}, -0.1, 1.1, 7);  // some corners fall outside
-  const Tensor part = ints(-1, K, {N, P}, 8);           // -1 skips the point
+  const Tensor part = ints(-1, K, {N, P}, 8);          // -1 skips the point
   const auto f = [&](const std::vector<Tensor>& in) {
     auto [atlas, weight] = uv_splat(in[0], in[1], in[2], K, H, W);
     return std::vector<Tensor>{atlas, weight};
@@ -301,10 +303,16 @@ TEST_F(CudaGeomTest, MaskedSelectAndOneHotMatchCpu) {
   expect_same(one_hot(cls.to(kCuda0)), one_hot(cls), "one_hot inferred");
   expect_same(one_hot(cls.to(kCuda0), 7), one_hot(cls, 7), "one_hot 7");
   EXPECT_EQ(one_hot(cls.to(kCuda0)).device(), kCuda0);
-  expect_error([&] { one_hot(tensor_from({1, -2}, {2}, DType::i64).to(kCuda0)); },
-               {"one_hot: class values must be non-negative, got -2"});
-  expect_error([&] { one_hot(tensor_from({1, 3}, {2}, DType::i64).to(kCuda0), 3); },
-               {"one_hot: class value 3 is out of range for num_classes 3"});
+  expect_error(
+      [&] {
+        one_hot(tensor_from({1, -2}, {2}, DType::i64).to(kCuda0));
+      },
+      {"one_hot: class values must be non-negative, got -2"});
+  expect_error(
+      [&] {
+        one_hot(tensor_from({1, 3}, {2}, DType::i64).to(kCuda0), 3);
+      },
+      {"one_hot: class value 3 is out of range for num_classes 3"});
 }
 
 TEST_F(CudaGeomTest, OutOfRangeIndicesRaiseClearErrors) {
@@ -426,7 +434,8 @@ TEST_F(CudaGeomTest, NmsKeepsExactlyTheCpuBoxes) {
       const Tensor got = nms(boxes.to(kCuda0), scores.to(kCuda0), thr);
       EXPECT_EQ(got.device(), kCuda0);
       expect_same(got, want, "nms " + what);
-      if (n == 2000) EXPECT_LT(want.numel(), n / 4) << "the clusters overlap heavily";
+      // The clusters overlap heavily: at 0.3 the CPU keeps 166 of the 2000 boxes.
+      if (n == 2000 && thr == 0.3) EXPECT_LT(want.numel(), n / 8);
       expect_same(batched_nms(boxes.to(kCuda0), scores.to(kCuda0), cats.to(kCuda0), thr),
                   batched_nms(boxes, scores, cats, thr), "batched_nms " + what);
     }
@@ -434,8 +443,7 @@ TEST_F(CudaGeomTest, NmsKeepsExactlyTheCpuBoxes) {
   const Tensor b64 = clustered_boxes(300, 90, DType::f64);
   const Tensor s64 = uniform({300}, 0, 1, 91, DType::f64);
   expect_same(nms(b64.to(kCuda0), s64.to(kCuda0), 0.5), nms(b64, s64, 0.5), "nms f64");
-  EXPECT_EQ(nms(zeros({0, 4}, DType::f32, kCuda0), zeros({0}, DType::f32, kCuda0), 0.5).numel(),
-            0);
+  EXPECT_EQ(nms(zeros({0, 4}, DType::f32, kCuda0), zeros({0}, DType::f32, kCuda0), 0.5).numel(), 0);
 }
 
 // Needs no GPU: CI's CUDA build (toolkit, no device) checks that the kernels registered.
