@@ -8,7 +8,7 @@
 // Rows of up to 2048 elements: one block per row, a bitonic sort of (key, index) pairs in shared
 // memory (the index breaks ties, so the network's instability does not matter). Longer rows:
 // cub's radix sorts, which are stable — DeviceSegmentedRadixSort for many rows at once (in batches
-// of fewer than 2^31 elements, cub's limit), DeviceRadixSort one row at a time for very long rows
+// of at most 2^26 elements), DeviceRadixSort one row at a time for a single row or very long rows
 // (the segmented sort gives each segment a single block).
 #include <climits>
 #include <cub/device/device_radix_sort.cuh>
@@ -27,6 +27,7 @@ using namespace cuda_detail;
 constexpr int kBitonicMax = 2048;
 // From this row length on, one DeviceRadixSort per row beats the segmented sort.
 constexpr int64_t kLongRow = int64_t(1) << 17;
+constexpr int64_t kBatchItems = int64_t(1) << 26;
 
 template <typename T>
 using key_t = std::conditional_t<sizeof(T) == 8, unsigned long long, unsigned int>;
@@ -179,10 +180,11 @@ void sort_cuda(const Tensor& values, const Tensor& indices, const Tensor& x, int
     return;
   }
 
-  // Radix sorts over batches of whole rows, fewer than 2^31 elements each (cub's segmented sort
-  // counts items in int).
+  // Radix sorts over batches of whole rows of at most 2^26 elements (cub's segmented sort counts
+  // items in int, and the four scratch arrays then stay within 2 GiB), or one row at a time.
   DC_CHECK(n <= INT_MAX, "sort: rows of ", n, " elements exceed 2^31 - 1");
-  const int64_t batch_rows = n >= kLongRow ? 1 : std::max<int64_t>(1, std::min(rows, INT_MAX / n));
+  const int64_t batch_rows =
+      n >= kLongRow ? 1 : std::max<int64_t>(1, std::min(rows, kBatchItems / n));
   const int64_t items = batch_rows * n;
   Tensor keys_in = empty({items}, sizeof(K) == 8 ? DType::i64 : DType::i32, x.device());
   Tensor keys_out = empty({items}, keys_in.dtype(), x.device());
