@@ -29,9 +29,9 @@ Tensor roi_align(const Tensor& x, const Tensor& rois, std::array<int64_t, 2> out
            "roi_align: spatial_scale must be positive and finite, got ", spatial_scale);
   Tensor rc = rois.detach().contiguous();
   // The kernel indexes x by the batch index: a bad one would read outside the tensor (torchvision
-  // does not check; we fail instead).
+  // does not check; we fail instead). Device rois are read back for this check.
   if (rc.size(0) > 0) {
-    const std::vector<double> bidx = rc.select(1, 0).to_vector();
+    const std::vector<double> bidx = rc.select(1, 0).to(kCPU).to_vector();
     for (size_t k = 0; k < bidx.size(); ++k) {
       const double b = bidx[k];
       DC_CHECK(
