@@ -408,13 +408,21 @@ TEST(Eval, DenseRegWritesCedAndGallery) {
   const Recomputed r = recompute(s.at("image"));
   const std::vector<uint8_t> u = stored_pixels(uv_color_map(r.uv, r.mask, 0));
   const int64_t ox = gap + cell, oy = gap + 20, width = gallery.size(1);
-  int64_t differ = 0;
+  // Pixels whose colour differs. eval runs the network on a batch of faces and the recomputation
+  // on one, so the convolutions may round differently and flip a pixel at a bin or mask boundary;
+  // a wrong cell (V instead of U, another face, a shifted cell) differs on most face pixels.
+  int64_t differ = 0, face = 0;
   for (int64_t y = 0; y < kSize; ++y)
-    for (int64_t x = 0; x < kSize; ++x)
+    for (int64_t x = 0; x < kSize; ++x) {
+      bool same = true;
       for (int k = 0; k < 3; ++k)
-        differ += gallery.data<uint8_t>()[3 * ((oy + y) * width + ox + x) + k] !=
-                  u[3 * (y * kSize + x) + k];
-  EXPECT_EQ(differ, 0);
+        same = same && gallery.data<uint8_t>()[3 * ((oy + y) * width + ox + x) + k] ==
+                           u[3 * (y * kSize + x) + k];
+      differ += !same;
+      face += r.mask.data<uint8_t>()[y * kSize + x] != 0;
+    }
+  ASSERT_GT(face, 50);
+  EXPECT_LE(differ, 3) << "of " << face << " predicted face pixels";
   EXPECT_TRUE(std::filesystem::exists(out + "/eval.json"));
 }
 
