@@ -143,8 +143,8 @@ QuantizedLosses quantized_regression_losses(const Tensor& logits, const Tensor& 
   // K² = 100 times more, enough to drown the classifier's gradient in the shared trunk.
   const double d = 1.0 / static_cast<double>(residuals.size(1));
   const Tensor predicted = residual_at(residuals, targets.bin) * d;
-  const Tensor total = smooth_l1_loss(predicted, targets.residual * d, beta, fg.to(DType::f32),
-                                      Reduction::kSum);
+  const Tensor total =
+      smooth_l1_loss(predicted, targets.residual * d, beta, fg.to(DType::f32), Reduction::kSum);
   // No foreground: a zero that keeps the graph (every parameter still gets a gradient of 0).
   out.residual = total / static_cast<double>(std::max<int64_t>(out.foreground, 1));
   return out;
