@@ -22,6 +22,7 @@
 #include "ops/roi_align.h"
 #include "ops/sort.h"
 #include "ops/uv_splat.h"
+#include "tests/testing/cuda_testing.h"
 #include "tests/testing/expect_error.h"
 
 #ifdef DC_WITH_CUDA
@@ -31,38 +32,9 @@
 namespace dc {
 namespace {
 
-const Device kCuda0{DeviceType::CUDA, 0};
-
-class CudaGeomTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-#ifndef DC_WITH_CUDA
-    GTEST_SKIP() << "built without CUDA (no toolkit found by @local_cuda)";
-#else
-    if (!cuda_is_available()) GTEST_SKIP() << "no CUDA device: " << cuda_unavailable_reason();
-#endif
-  }
-};
+class CudaGeomTest : public CudaDeviceTest {};
 
 #ifdef DC_WITH_CUDA
-
-Tensor cpu(const Tensor& t) { return t.to(kCPU); }
-
-// |got - want| <= atol + rtol |want| elementwise; NaNs must match.
-void expect_close(const Tensor& got, const Tensor& want, double rtol, double atol,
-                  const std::string& what) {
-  ASSERT_TRUE(got.defined() && want.defined()) << what;
-  ASSERT_EQ(got.sizes(), want.sizes()) << what;
-  const std::vector<double> g = cpu(got).to_vector(), w = cpu(want).to_vector();
-  int bad = 0;
-  for (size_t i = 0; i < g.size() && bad < 5; ++i) {
-    const bool both_nan = std::isnan(g[i]) && std::isnan(w[i]);
-    if (!both_nan && !(std::abs(g[i] - w[i]) <= atol + rtol * std::abs(w[i]))) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << ", expected " << w[i];
-      ++bad;
-    }
-  }
-}
 
 // Bit-for-bit equality (NaN equals NaN).
 void expect_same(const Tensor& got, const Tensor& want, const std::string& what) {

@@ -22,6 +22,7 @@
 #include "ops/reduce.h"
 #include "ops/shape_ops.h"
 #include "ops/softmax.h"
+#include "tests/testing/cuda_testing.h"
 #include "tests/testing/expect_error.h"
 
 #ifdef DC_WITH_CUDA
@@ -30,8 +31,6 @@
 
 namespace dc {
 namespace {
-
-const Device kCuda0{DeviceType::CUDA, 0};
 
 #ifdef DC_WITH_CUDA
 
@@ -63,37 +62,9 @@ TEST(CudaNnBuild, KernelsAreRegisteredForCuda) {
 
 #endif
 
-class CudaNnTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-#ifndef DC_WITH_CUDA
-    GTEST_SKIP() << "built without CUDA (no toolkit found by @local_cuda)";
-#else
-    if (!cuda_is_available()) GTEST_SKIP() << "no CUDA device: " << cuda_unavailable_reason();
-#endif
-  }
-};
+class CudaNnTest : public CudaDeviceTest {};
 
 #ifdef DC_WITH_CUDA
-
-Tensor cpu(const Tensor& t) { return t.to(kCPU); }
-
-// |got - want| <= atol + rtol |want| elementwise; NaNs must match; both undefined is a match.
-void expect_close(const Tensor& got, const Tensor& want, double rtol, double atol,
-                  const std::string& what) {
-  ASSERT_EQ(got.defined(), want.defined()) << what;
-  if (!want.defined()) return;
-  ASSERT_EQ(got.sizes(), want.sizes()) << what;
-  const std::vector<double> g = cpu(got).to_vector(), w = cpu(want).to_vector();
-  int bad = 0;
-  for (size_t i = 0; i < g.size() && bad < 5; ++i) {
-    const bool both_nan = std::isnan(g[i]) && std::isnan(w[i]);
-    if (!both_nan && !(std::abs(g[i] - w[i]) <= atol + rtol * std::abs(w[i]))) {
-      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << ", expected " << w[i];
-      ++bad;
-    }
-  }
-}
 
 Tensor uniform(const Shape& shape, double lo, double hi, uint64_t seed) {
   Generator gen(seed);
