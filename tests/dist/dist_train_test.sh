@@ -20,6 +20,9 @@ export DC_NUM_THREADS=1
 # file over each other (a garbled file that scripts/test.sh cannot count). Bazel writes this
 # sh_test's own result instead.
 unset XML_OUTPUT_FILE GTEST_OUTPUT
+# mpirun --tag-output prefixes every write of a rank, and a line written in several pieces comes
+# out as "[1,0]<stderr>:train: task [1,0]<stderr>:classify...": drop the tags to match a line.
+untag() { sed -E 's/\[[0-9]+,[0-9]+\]<(stdout|stderr)>://g' "$1"; }
 mpirun_cmd=(mpirun --oversubscribe --tag-output -x DC_NUM_THREADS -x TEST_TMPDIR)
 if [ "$(id -u)" = 0 ]; then
   mpirun_cmd+=(--allow-run-as-root)
@@ -60,7 +63,7 @@ timeout 300 "${mpirun_cmd[@]}" -np 2 "$bin" train -c "$work/shapes.yaml" out="$w
 cat "$work/run.out"
 grep -q "^\[1,0\]<stdout>:train: 6 iterations, accuracy" "$work/run.out" ||
   fail "no summary from rank 0: $(cat "$work/run.out")"
-grep -q "2 ranks (mpi, global batch 8" "$work/run.err" || fail "no 2-rank header: $(head -3 "$work/run.err")"
+untag "$work/run.err" | grep -q "2 ranks (mpi, global batch 8" || fail "no 2-rank header: $(head -3 "$work/run.err")"
 grep -q "^\[1,0\]<stderr>:.*iter 6/6" "$work/run.err" || fail "no progress from rank 0"
 grep -q "^\[1,1\]<stderr>:.*iter" "$work/run.err" && fail "rank 1 printed progress"
 n_train=$(grep -c '"type":"train"' "$work/run/metrics.jsonl")
@@ -86,7 +89,7 @@ timeout 300 "${mpirun_cmd[@]}" -np 2 "$bin" eval -c "$work/shapes.yaml" --weight
 timeout 300 "$bin" eval -c "$work/shapes.yaml" --weights "$ckpt" out="$work/eval1" \
   > "$work/eval1.out" 2> "$work/eval1.err" || fail "1-rank eval exited $? ($(tail -3 "$work/eval1.err"))"
 cat "$work/eval2.out" "$work/eval1.out"
-grep -q "2 ranks (mpi), each evaluating its shard" "$work/eval2.err" || fail "no 2-rank eval header"
+untag "$work/eval2.err" | grep -q "2 ranks (mpi), each evaluating its shard" || fail "no 2-rank eval header"
 [ "$(grep -c '^\[1,0\]<stdout>:eval: ' "$work/eval2.out")" = 1 ] || fail "rank 0 did not print the metrics once"
 grep -q '^\[1,1\]<stdout>:' "$work/eval2.out" && fail "rank 1 printed"
 ls "$work"/eval2 | grep -v '^eval.json$' && fail "eval wrote more than eval.json (a temporary of rank 1?)"
