@@ -28,6 +28,19 @@ Tensor all_reduce_sum(const Tensor& x, const std::function<void(const Tensor&)>&
   return y;
 }
 
+// num_batches_tracked += 1. The counter is a 0-d i64 buffer; on the CPU it is incremented in
+// place. On a device (a model moved by Module::to) there is no integer kernel, so the value makes
+// a round trip through the host (8 bytes each way).
+void count_batch(const Tensor& counter) {
+  if (counter.device().is_cpu()) {
+    counter.data<int64_t>()[0] += 1;
+    return;
+  }
+  const Tensor host = counter.detach().to(kCPU);
+  host.data<int64_t>()[0] += 1;
+  copy_into(counter, host);
+}
+
 }  // namespace
 
 BatchNorm2d::BatchNorm2d(int64_t c, BatchNorm2dOptions opts)
@@ -59,8 +72,8 @@ Tensor BatchNorm2d::run(const Tensor& x, bool relu) {
                                     options.momentum, options.eps)
                   : batch_norm(x, weight, bias, running_mean, running_var, training,
                                options.momentum, options.eps);
-  // Counted after a successful forward only, as PyTorch (a 0-d CPU buffer: no kernel needed).
-  if (training) num_batches_tracked.data<int64_t>()[0] += 1;
+  // Counted after a successful forward only, as PyTorch.
+  if (training) count_batch(num_batches_tracked);
   return y;
 }
 
@@ -77,9 +90,9 @@ Tensor BatchNorm2d::run_synchronized(const Tensor& x, bool relu) {
   // Local sums, then one all-reduce of [sum x (C), sum x^2 (C), count (1)].
   const Tensor s1 = sum(x, {0, 2, 3});
   const Tensor s2 = sum(mul(x, x), {0, 2, 3});
-  const Tensor count = full({1}, static_cast<double>(x.numel() / c));
+  const Tensor count = full({1}, static_cast<double>(x.numel() / c), DType::f32, x.device());
   const Tensor total = all_reduce_sum(cat({s1, s2, count}), sync_all_reduce);
-  const double n = total.detach().data<float>()[2 * c];
+  const double n = total.detach().narrow(0, 2 * c, 1).to(kCPU).item<double>();
   DC_CHECK(n > 1,
            "BatchNorm2d (sync_bn): expected more than 1 value per channel over all ranks, "
            "got ",
@@ -99,15 +112,22 @@ Tensor BatchNorm2d::run_synchronized(const Tensor& x, bool relu) {
     NoGradGuard no_grad;
     const float m = static_cast<float>(options.momentum);
     const float unbias = static_cast<float>(n / (n - 1));
-    const Tensor mean_c = mean.detach().contiguous(), var_c = var.detach().contiguous();
-    float* rm = running_mean.data<float>();
-    float* rv = running_var.data<float>();
-    for (int64_t k = 0; k < c; ++k) {
-      rm[k] = (1 - m) * rm[k] + m * mean_c.data<float>()[k];
-      rv[k] = (1 - m) * rv[k] + m * var_c.data<float>()[k] * unbias;
+    if (running_mean.device().is_cpu()) {
+      const Tensor mean_c = mean.detach().contiguous(), var_c = var.detach().contiguous();
+      float* rm = running_mean.data<float>();
+      float* rv = running_var.data<float>();
+      for (int64_t k = 0; k < c; ++k) {
+        rm[k] = (1 - m) * rm[k] + m * mean_c.data<float>()[k];
+        rv[k] = (1 - m) * rv[k] + m * var_c.data<float>()[k] * unbias;
+      }
+    } else {
+      // The same update by ops on the buffers' device (float arithmetic, as the loop above).
+      copy_into(running_mean, running_mean * (1.0 - m) + mean.detach() * static_cast<double>(m));
+      copy_into(running_var,
+                running_var * (1.0 - m) + var.detach() * static_cast<double>(m * unbias));
     }
   }
-  num_batches_tracked.data<int64_t>()[0] += 1;
+  count_batch(num_batches_tracked);
   return y;
 }
 

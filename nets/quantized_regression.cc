@@ -134,17 +134,21 @@ QuantizedLosses quantized_regression_losses(const Tensor& logits, const Tensor& 
   }
   DC_CHECK(beta >= 0, where, ": smooth L1 beta must be >= 0, got ", beta);
   QuantizedLosses out;
-  out.classification = cross_entropy(logits, targets.label);
-  const Tensor fg = ne(targets.label, zeros({}, DType::i64));
-  out.foreground = sum(fg.to(DType::i64)).item<int64_t>();
+  // The targets come from quantize_targets (host); the heads may be on a device. The foreground
+  // count is a host number, so the mask is found on the host; the targets move to the heads'
+  // device (no copy when they are there already), where the losses are computed.
+  const Device dev = logits.device();
+  const Tensor fg_host = ne(targets.label.detach().to(kCPU), zeros({}, DType::i64));
+  out.foreground = sum(fg_host.to(DType::i64)).item<int64_t>();
+  out.classification = cross_entropy(logits, targets.label.to(dev));
   // In coordinate units (d·r̂_q against d·r = u − d·q): the loss measures the error of û given
   // the right bin, so one residual weight means the same thing for every K (the thesis's 40 for
   // K = 10 and 70 for K = 1 are of one order). In bin units, K = 10 would weigh the residuals
   // K² = 100 times more, enough to drown the classifier's gradient in the shared trunk.
   const double d = 1.0 / static_cast<double>(residuals.size(1));
-  const Tensor predicted = residual_at(residuals, targets.bin) * d;
-  const Tensor total =
-      smooth_l1_loss(predicted, targets.residual * d, beta, fg.to(DType::f32), Reduction::kSum);
+  const Tensor predicted = residual_at(residuals, targets.bin.to(dev)) * d;
+  const Tensor total = smooth_l1_loss(predicted, targets.residual.to(dev) * d, beta,
+                                      fg_host.to(DType::f32).to(dev), Reduction::kSum);
   // No foreground: a zero that keeps the graph (every parameter still gets a gradient of 0).
   out.residual = total / static_cast<double>(std::max<int64_t>(out.foreground, 1));
   return out;

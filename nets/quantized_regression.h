@@ -66,7 +66,9 @@ struct QuantizedLosses {
 };
 
 // The two losses above for one coordinate (U or V). `targets` from quantize_targets with the same
-// K; beta is smooth L1's (0: L1).
+// K; beta is smooth L1's (0: L1). The heads may be on a device and the targets on the host (as
+// quantize_targets makes them): the targets are moved to the heads' device, the foreground is
+// counted on the host.
 QuantizedLosses quantized_regression_losses(const Tensor& logits, const Tensor& residuals,
                                             const QuantizedTargets& targets, double beta = 1.0);
 

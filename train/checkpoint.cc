@@ -37,10 +37,17 @@ bool parse_checkpoint_name(const std::string& name, int64_t* iteration) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& ckpt) {
+  // Tensors of a model on a device are written from host copies: a checkpoint holds no device,
+  // so a run trained on CUDA resumes on the CPU and the other way round.
+  auto host = [](const Tensor& t) {
+    return t.defined() && !t.device().is_cpu() ? t.detach().to(kCPU) : t;
+  };
   TensorMap tensors;
   tensors.reserve(ckpt.model.size() + ckpt.optimizer.tensors.size());
-  for (const auto& [key, t] : ckpt.model) tensors.emplace_back(kModel + key, t);
-  for (const auto& [key, t] : ckpt.optimizer.tensors) tensors.emplace_back(kOptTensors + key, t);
+  for (const auto& [key, t] : ckpt.model) tensors.emplace_back(kModel + key, host(t));
+  for (const auto& [key, t] : ckpt.optimizer.tensors) {
+    tensors.emplace_back(kOptTensors + key, host(t));
+  }
   H5AttrMap attrs;
   attrs["format"] = std::string(kFormat);
   attrs["format_version"] = kFormatVersion;

@@ -45,7 +45,9 @@ struct Checkpoint {
   std::string config_yaml;              // the resolved config
 };
 
-// Writes `ckpt` to `path` atomically, replacing an existing file.
+// Writes `ckpt` to `path` atomically, replacing an existing file. Tensors on a device are copied
+// to the host first (the file records no device; loading gives CPU tensors, which
+// Module::load_state_dict and Optimizer::load_state_dict copy onto their own tensors' device).
 void save_checkpoint(const std::string& path, const Checkpoint& ckpt);
 
 // Reads a checkpoint written by save_checkpoint. A file that is not a densecorr checkpoint, of a

@@ -9,6 +9,7 @@
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
+#include "train/batch_device.h"
 #include "train/task.h"
 
 namespace dc {
@@ -45,8 +46,11 @@ class ClassifyTask : public Task {
   std::map<std::string, double> evaluate_sums(DataLoader& loader) override {
     int64_t correct = 0, total = 0;
     double loss_sum = 0;
+    const Device device = module_device(*model_);
     while (std::optional<Batch> batch = loader.next()) {
-      const Tensor logits = forward(*batch);
+      // The forward pass on the model's device; the metrics on the host, from the logits copied
+      // back and the batch's own (host) labels.
+      const Tensor logits = forward(batch_to(*batch, device)).to(kCPU);
       const Tensor labels = labels_of(*batch);
       loss_sum += cross_entropy(logits, labels, Tensor(), -100, Reduction::kSum).item<double>();
       const Tensor hits = eq(argmax(logits, 1), labels).to(DType::i64);

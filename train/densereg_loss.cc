@@ -56,8 +56,9 @@ DenseRegMode parse_densereg_mode(const std::string& mode) {
 Tensor relative_depth(const Tensor& depth, const Tensor& mask) {
   DC_CHECK(depth.dim() == 3 && mask.sizes() == depth.sizes(), "relative_depth: depth ", depth.str(),
            " and mask ", mask.str(), " must both be [N, H, W]");
-  const Tensor z = depth.detach().to(DType::f32).contiguous();
-  const Tensor m = mask.detach().to(DType::f32).contiguous();
+  // A host loop over the data (targets carry no gradient); the result goes to depth's device.
+  const Tensor z = depth.detach().to(kCPU).to(DType::f32).contiguous();
+  const Tensor m = mask.detach().to(kCPU).to(DType::f32).contiguous();
   Tensor out = zeros(depth.sizes(), DType::f32);
   const int64_t n = depth.size(0), hw = depth.size(1) * depth.size(2);
   const float* zp = z.data<float>();
@@ -75,17 +76,23 @@ Tensor relative_depth(const Tensor& depth, const Tensor& mask) {
       if (mp[i] != 0.0f) op[i] = (zp[i] - lo) / (hi - lo);
     }
   }
-  return out;
+  return out.to(depth.device());
 }
 
 std::map<std::string, Tensor> densereg_losses(const std::vector<Tensor>& heads, const Tensor& uv,
                                               const Tensor& mask, const Tensor& depth,
                                               const DenseRegLossOptions& o) {
   check_inputs(heads, uv, mask, o);
+  // The targets (bins, residuals, relative depth, foreground counts) are computed on the host
+  // from host copies of the batch fields: they carry no gradient, and the count of foreground
+  // pixels is a host number. The losses are ops on the heads' device (the targets are moved
+  // there by quantized_regression_losses and below).
+  const Device dev = heads[0].device();
+  const Tensor uv_host = uv.detach().to(kCPU), mask_host = mask.detach().to(kCPU);
   std::map<std::string, Tensor> out;
   const char* names[2] = {"u", "v"};
   for (int c = 0; c < 2; ++c) {
-    const QuantizedTargets t = quantize_targets(uv.select(1, c), mask, o.num_bins);
+    const QuantizedTargets t = quantize_targets(uv_host.select(1, c), mask_host, o.num_bins);
     const QuantizedLosses l =
         quantized_regression_losses(heads[c], heads[2 + c], t, o.smooth_l1_beta);
     const std::string n = names[c];
@@ -96,10 +103,11 @@ std::map<std::string, Tensor> densereg_losses(const std::vector<Tensor>& heads, 
   if (heads.size() == 5) {
     DC_CHECK(depth.defined(),
              "densereg: the network has a depth head but the batch has no 'depth'");
-    const Tensor target = relative_depth(depth, mask);
-    const Tensor fg = ne(mask.to(DType::f32), zeros({}));
+    const Tensor target = relative_depth(depth.detach().to(kCPU), mask_host).to(dev);
+    const Tensor fg = ne(mask_host.to(DType::f32), zeros({}));
     const int64_t count = sum(fg.to(DType::i64)).item<int64_t>();
-    const Tensor total = l1_loss(heads[4].squeeze(1), target, fg.to(DType::f32), Reduction::kSum);
+    const Tensor total =
+        l1_loss(heads[4].squeeze(1), target, fg.to(DType::f32).to(dev), Reduction::kSum);
     out["loss_depth"] = total * (o.depth_weight / static_cast<double>(std::max<int64_t>(count, 1)));
   }
   return out;
@@ -113,7 +121,9 @@ Tensor densereg_decode(const std::vector<Tensor>& heads, const Tensor& uv, const
   for (int c = 0; c < 2; ++c) {
     Tensor bin;
     if (mode == QuantizedDecode::kOracle) {
-      bin = quantize_targets(uv.select(1, c), mask, o.num_bins).bin;
+      // The ground-truth bins are found on the host and used on the heads' device.
+      bin = quantize_targets(uv.detach().to(kCPU).select(1, c), mask.detach().to(kCPU), o.num_bins)
+                .bin.to(heads[c].device());
     }
     maps.push_back(quantized_decode(heads[c], heads[2 + c], mode, bin));
   }

@@ -33,7 +33,8 @@ struct DenseRegLossOptions {
 
 // Relative depth targets: per sample, Z of the foreground mapped linearly to [0, 1] (0 the
 // nearest foreground point, 1 the farthest; 0 everywhere when the foreground is flat or empty);
-// 0 on background. depth and mask [N, H, W].
+// 0 on background. depth and mask [N, H, W], on any device: computed on the host, returned on
+// depth's device.
 Tensor relative_depth(const Tensor& depth, const Tensor& mask);
 
 // Loss terms of one batch. heads: u_bins, v_bins, u_residual, v_residual[, depth] (depth needs
@@ -42,12 +43,15 @@ Tensor relative_depth(const Tensor& depth, const Tensor& mask);
 //   loss_u_res, loss_v_res   residual_weight × smooth L1 on the ground-truth bin's channel,
 //                            summed over the foreground / foreground pixels     (modes qr, r)
 //   loss_depth               depth_weight × L1 to relative_depth, mean over the foreground
+// The heads may be on a device (the trainer moves the model and the batch there): the targets are
+// computed on the host from host copies of uv, mask and depth (they need no gradient) and moved to
+// the heads' device, where the losses are computed by ops; the terms are on that device.
 std::map<std::string, Tensor> densereg_losses(const std::vector<Tensor>& heads, const Tensor& uv,
                                               const Tensor& mask, const Tensor& depth,
                                               const DenseRegLossOptions& options);
 
 // The (Û, V̂) estimate [N, 2, H, W] the mode decodes (mode r needs the ground truth uv and mask
-// for its oracle bins).
+// for its oracle bins, found on the host), on the heads' device.
 Tensor densereg_decode(const std::vector<Tensor>& heads, const Tensor& uv, const Tensor& mask,
                        const DenseRegLossOptions& options);
 

@@ -9,6 +9,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/upsample.h"
+#include "train/run_device.h"
 #include "train/trainer.h"
 
 namespace dc {
@@ -23,10 +24,15 @@ DenseRegPredictor::DenseRegPredictor(const Config& cfg, const std::string& weigh
   DC_CHECK(!densereg_is_parts(model_name_), "config key model.name is '", model_name_,
            "', a part segmentation baseline: it predicts no U,V (use a densereg_r18/r50/r101/hg "
            "model)");
+  // The config's device (cpu, cuda, cuda:N), checked before the network is built: it runs there,
+  // its heads are decoded on the host (predict).
+  device_ = resolve_device(cfg.get_string("device"), 0);
   task_ = build_task(cfg);
   net_ = dynamic_cast<DenseReg*>(&task_->model());
   DC_CHECK(net_ != nullptr && net_->part == nullptr, "config '", model_name_,
            "': the densereg task built no U,V correspondence network");
+  use_device(device_);
+  net_->to(device_);
   load_model_weights(*net_, weights, cfg.get_bool("model.allow_partial_weights"), log);
   net_->eval();
   // The decoding keys, read as the densereg task reads them for its evaluation.
@@ -47,7 +53,8 @@ DenseRegPrediction DenseRegPredictor::predict(const Tensor& image, const Tensor&
            " floating RGB image (data.image_size ", s, "), got ",
            image.defined() ? image.str() : std::string("nothing"));
   NoGradGuard no_grad;
-  const std::vector<Tensor> heads = net_->forward_multi(image.to(DType::f32).unsqueeze(0));
+  std::vector<Tensor> heads = net_->forward_multi(image.to(DType::f32).unsqueeze(0).to(device_));
+  for (Tensor& h : heads) h = h.to(kCPU);
   Tensor uv, mask;
   if (needs_ground_truth()) {
     DC_CHECK(gt_uv.defined() && gt_mask.defined() && gt_uv.dim() == 3 && gt_uv.size(0) == 2 &&

@@ -25,14 +25,17 @@ class DenseRegPredictor {
  public:
   // The model the `densereg` task builds from `cfg` (model.name, densereg.*), loaded from
   // `weights` (a checkpoint or a weights file, as `densecorr eval` loads them; warnings of a
-  // partial load go to `log`). Errors (dc::Error): a config whose task is not densereg, a part
-  // segmentation model (densereg_parts_*: it predicts no U,V), weights that do not match.
+  // partial load go to `log`). The network runs on the config's `device` (train/run_device.h;
+  // predictions come back to the host). Errors (dc::Error): a config whose task is not densereg, a
+  // part segmentation model (densereg_parts_*: it predicts no U,V), weights that do not match, a
+  // device this build or machine does not have.
   DenseRegPredictor(const Config& cfg, const std::string& weights, std::ostream& log);
   ~DenseRegPredictor();
 
   // data.image_size: the side S of the square images the network is run on.
   int64_t input_size() const { return input_size_; }
   const std::string& model_name() const { return model_name_; }
+  Device device() const { return device_; }
   // Mode r (densereg.mode) has no bin classifier: its estimate needs the ground-truth bins and
   // its foreground is the ground truth's.
   bool needs_ground_truth() const { return options_.mode == DenseRegMode::kResidualsOnly; }
@@ -47,6 +50,7 @@ class DenseRegPredictor {
  private:
   std::unique_ptr<Task> task_;  // owns the model (built exactly as train and eval build it)
   DenseReg* net_ = nullptr;
+  Device device_ = kCPU;  // config key device
   DenseRegLossOptions options_;
   int64_t input_size_ = 0;
   std::string model_name_;

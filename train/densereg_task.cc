@@ -18,6 +18,7 @@
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
+#include "train/batch_device.h"
 #include "train/densereg_loss.h"
 #include "train/synth_faces_split.h"
 #include "train/task.h"
@@ -96,6 +97,16 @@ class DenseRegTask : public Task {
  private:
   Tensor depth_of(const Batch& batch) const { return model_->depth ? batch.at("depth") : Tensor(); }
 
+  // The network's heads on an evaluation batch: the forward pass on the model's device (the image
+  // moved there), the heads copied back, so that decoding, losses and metrics run on the host
+  // with the batch's own fields.
+  std::vector<Tensor> host_heads(const Batch& batch) {
+    const Device device = module_device(*model_);
+    std::vector<Tensor> heads = model_->forward_multi(batch.at("image").to(device));
+    for (Tensor& h : heads) h = h.to(kCPU);
+    return heads;
+  }
+
   // Dense metrics over the ground-truth foreground: mean |Û − U| and |V̂ − V|, foreground IoU of
   // the U classifier, the mean loss terms.
   std::map<std::string, double> evaluate_uv(DataLoader& loader) {
@@ -104,7 +115,7 @@ class DenseRegTask : public Task {
     std::map<std::string, double> loss_sums;
     gallery_.clear();
     while (std::optional<Batch> batch = loader.next()) {
-      const std::vector<Tensor> heads = model_->forward_multi(batch->at("image"));
+      const std::vector<Tensor> heads = host_heads(*batch);
       const Tensor& uv = batch->at("uv");
       const Tensor& mask = batch->at("mask");
       for (const auto& [k, v] : densereg_losses(heads, uv, mask, depth_of(*batch), loss_)) {
@@ -202,7 +213,7 @@ class DenseRegTask : public Task {
     double correct = 0, pixels = 0, loss_sum = 0;
     int64_t samples = 0, batches = 0;
     while (std::optional<Batch> batch = loader.next()) {
-      const Tensor logits = model_->forward_multi(batch->at("image"))[0];
+      const Tensor logits = host_heads(*batch)[0];
       const Tensor& part = batch->at("part");
       loss_sum += cross_entropy(logits, part).item<double>();
       const Tensor pred = argmax(logits, 1);

@@ -135,7 +135,7 @@ void GradSync::launch(size_t bucket) {
   for (size_t k : buckets_[bucket]) {
     Tensor& p = params_[k];
     // Every rank must reduce the same tensors: a gradient this rank's graph did not produce is 0.
-    if (!p.grad().defined()) p.impl()->grad = zeros(p.sizes(), p.dtype()).impl_ptr();
+    if (!p.grad().defined()) p.impl()->grad = zeros(p.sizes(), p.dtype(), p.device()).impl_ptr();
     grads.push_back(p.grad());
     names.push_back(names_[k] + ".grad");
   }
@@ -165,7 +165,7 @@ void GradSync::end() {
     std::vector<std::string> names;
     for (size_t k = 0; k < params_.size(); ++k) {
       Tensor& p = params_[k];
-      if (!p.grad().defined()) p.impl()->grad = zeros(p.sizes(), p.dtype()).impl_ptr();
+      if (!p.grad().defined()) p.impl()->grad = zeros(p.sizes(), p.dtype(), p.device()).impl_ptr();
       grads.push_back(p.grad());
       names.push_back(names_[k] + ".grad");
     }

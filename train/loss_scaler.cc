@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
+#include "train/optim/host_scalars.h"
 
 namespace dc {
 
@@ -48,10 +49,15 @@ void DynamicLossScaler::set_state(double scale, int64_t good_steps) {
 
 bool grads_are_finite(const std::vector<Tensor>& params) {
   NoGradGuard no_grad;
+  // One probe per gradient on its device, read on the host together (one copy from a GPU).
+  std::vector<Tensor> probes;
   for (const Tensor& p : params) {
     const Tensor g = p.grad();
     if (!g.defined() || g.numel() == 0) continue;
-    if (!std::isfinite(sum(g * 0.0).item<double>())) return false;
+    probes.push_back(sum(g * 0.0));
+  }
+  for (const double v : host_scalars(probes)) {
+    if (!std::isfinite(v)) return false;
   }
   return true;
 }

@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "train/cli_args.h"
 #include "train/config/config.h"
+#include "train/run_device.h"
 #include "train/trainer.h"
 
 namespace dc {
@@ -83,15 +84,19 @@ int eval_command(const std::vector<std::string>& args) {
            "eval: nothing to evaluate: pass --weights W.h5, set model.weights, "
            "or point out= at a run folder with a checkpoint (",
            run_dir, " has none)");
+  // The device key is checked before any communicator starts (as train does).
+  const std::string device_value = cfg.get_string("device");
+  check_device_usable(device_value);
   // Under mpirun the ranks split the test set (evaluate_sharded_on); one process is a world of one.
-  CommOptions co;
-  co.timeout_s = static_cast<double>(cfg.get_int("dist.timeout_s"));
-  co.backend =
-      resolve_comm_backend(cfg.get_string("dist.backend"), cfg.get_string("device") != "cpu");
-  const std::shared_ptr<Communicator> comm = make_communicator(co);
+  const std::shared_ptr<Communicator> comm = make_communicator(comm_options_of(cfg));
   const bool main_rank = comm->rank() == 0;
+  const Device device = resolve_device(device_value, comm->rank());
+  use_device(device);
   std::unique_ptr<Task> task = build_task(cfg);
-  // Every rank loads the same file, so every rank holds the same model.
+  // Every rank loads the same file, so every rank holds the same model. The weights are copied
+  // onto the model's device; the task's evaluation moves each batch there and reads its
+  // predictions back on the host.
+  task->model().to(device);
   load_model_weights(task->model(), weights, cfg.get_bool("model.allow_partial_weights"),
                      std::cerr);
   if (main_rank && comm->world_size() > 1) {

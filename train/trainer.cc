@@ -14,6 +14,7 @@
 #include "nets/batch_norm.h"
 #include "nets/weights.h"
 #include "ops/elementwise.h"
+#include "train/batch_device.h"
 #include "train/checkpoint.h"
 #include "train/loss_scaler.h"
 #include "train/metrics_log.h"
@@ -22,6 +23,7 @@
 #include "train/optim/param_groups.h"
 #include "train/optim/sgd.h"
 #include "train/progress.h"
+#include "train/run_device.h"
 
 namespace dc {
 namespace {
@@ -176,6 +178,15 @@ class NullBuffer : public std::streambuf {
 
 }  // namespace
 
+CommOptions comm_options_of(const Config& cfg) {
+  CommOptions co;
+  co.timeout_s = static_cast<double>(cfg.get_int("dist.timeout_s"));
+  const DeviceRequest device = parse_device_request(cfg.get_string("device"));
+  co.backend = resolve_comm_backend(cfg.get_string("dist.backend"), !device.is_cpu());
+  co.cuda_device = device.index;
+  return co;
+}
+
 void load_model_weights(Module& model, const std::string& path, bool allow_partial,
                         std::ostream& log) {
   const H5AttrMap attrs = read_attrs(path);
@@ -222,17 +233,19 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
     : cfg_(cfg), log_(log), interactive_(interactive), run_dir_(cfg.get_string("out")) {
   DC_CHECK(!run_dir_.empty(), "config key out: the run folder must be set");
   if (cfg_.get_int("threads") > 0) set_num_threads(static_cast<int>(cfg_.get_int("threads")));
-  DC_CHECK(cfg_.get_string("device") == "cpu", "config key device: '", cfg_.get_string("device"),
-           "' is not available in this build (only cpu)");
-  if (comm == nullptr) {
-    CommOptions co;
-    co.timeout_s = static_cast<double>(cfg_.get_int("dist.timeout_s"));
-    co.backend =
-        resolve_comm_backend(cfg_.get_string("dist.backend"), cfg_.get_string("device") != "cpu");
-    comm = make_communicator(co);
-  }
+  // The device string is checked (form, CUDA backend, a usable GPU) before any communicator
+  // starts, so a bad value fails alike on every rank without a collective.
+  const std::string device_value = cfg_.get_string("device");
+  check_device_usable(device_value);
+  if (comm == nullptr) comm = make_communicator(comm_options_of(cfg_));
   comm_ = std::move(comm);
+  device_ = resolve_device(device_value, comm_->rank());
+  use_device(device_);
   const int world = comm_->world_size();
+  DC_CHECK(device_.is_cpu() || world == 1 || std::string(comm_->backend_name()) == "nccl",
+           "config key dist.backend: the model is on ", device_.str(), " (device ", device_value,
+           ") and the job has ", world, " ranks, but the ", comm_->backend_name(),
+           " backend cannot reduce CUDA tensors; use dist.backend nccl (or auto)");
   const int64_t global_batch = cfg_.get_int("data.batch_size");
   DC_CHECK(global_batch % world == 0, "config key data.batch_size: the global batch ", global_batch,
            " does not divide among ", world,
@@ -240,6 +253,8 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
            world);
   manual_seed(rank_seed(static_cast<uint64_t>(cfg_.get_int("seed")), comm_->rank()));
   task_ = build_task(cfg_);
+  // Before the optimizer: its state (momentum, Adam moments) is made on the parameters' device.
+  task_->model().to(device_);
   LoaderOptions o;
   o.batch_size = global_batch / world;
   o.rank = comm_->rank();
@@ -263,7 +278,9 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
     so.growth_interval = cfg_.get_int("solver.loss_scale_growth_interval");
     scaler_ = std::make_unique<DynamicLossScaler>(so);
   }
-  if (world == 1) return;
+  // One rank needs no gradient averaging, except under NCCL: its collectives run even alone, so a
+  // one-GPU NCCL run goes through the same bucketed all-reduce as a job of several GPUs.
+  if (world == 1 && std::string(comm_->backend_name()) != "nccl") return;
   GradSyncOptions gso;
   gso.bucket_bytes = static_cast<int64_t>(cfg_.get_double("dist.bucket_mb") * (1 << 20));
   gso.overlap = cfg_.get_string("dist.grad_sync") == "overlap";
@@ -386,13 +403,14 @@ bool Trainer::run_iteration(int64_t iteration, Step* step) {
     std::optional<Batch> batch = train_loader_->next();
     step->data_seconds += seconds_since(t0);
     DC_CHECK(batch.has_value(), "trainer: the training loader ended");
-    const std::map<std::string, Tensor> losses = task_->losses(*batch);
+    const std::map<std::string, Tensor> losses = task_->losses(batch_to(*batch, device_));
     DC_CHECK(!losses.empty(), "task ", cfg_.get_string("task"), ": no loss terms");
     Tensor total;
     for (const auto& [name, loss] : losses) {
       DC_CHECK(loss.numel() == 1, "task ", cfg_.get_string("task"), ": loss '", name, "' is ",
                loss.str(), ", expected a scalar");
-      const double value = loss.item<double>();
+      // The value is read on the host (one small copy per term from a device).
+      const double value = loss.detach().to(kCPU).item<double>();
       step->losses[name] += value / static_cast<double>(accumulate);
       step->total += value / static_cast<double>(accumulate);
       finite = finite && std::isfinite(value);
@@ -567,6 +585,7 @@ TrainResult Trainer::train(bool resume) {
       << " samples), batch " << train_loader_->options().batch_size << ", " << num_threads()
       << " threads, iterations " << result.iterations_done << " -> " << max_iter << ", run folder "
       << run_dir_;
+  if (!device_.is_cpu()) out << ", device " << device_.str();
   if (comm_->world_size() > 1) {
     out << ", " << comm_->world_size() << " ranks (" << comm_->backend_name() << ", global batch "
         << cfg_.get_int("data.batch_size") << ", gradient sync "

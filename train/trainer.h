@@ -23,7 +23,18 @@
 // sharded and its sums all-reduced; batch-norm running statistics (buffers) are broadcast from
 // rank 0 before each evaluation and checkpoint; only rank 0 writes config.yaml, metrics.jsonl,
 // checkpoints and progress. model.sync_bn computes batch-norm statistics over the global batch.
-// With one rank all of this is skipped and the loop is exactly the single-process one.
+// With one rank all of this is skipped and the loop is exactly the single-process one (except
+// that a one-rank NCCL run still averages its gradients through NCCL, so that it exercises it).
+//
+// Devices (config key `device`, train/run_device.h): the model is moved to the device once it is
+// built, before the optimizer is made (so the optimizer's state is created there), and each
+// training batch is moved there before Task::losses (batch_to, train/batch_device.h); losses,
+// backward, clipping, loss scaling and the optimizer step run on the device. Loss values, flags
+// and evaluation sums are read on the host. In a job of several ranks on CUDA the gradients go
+// through NCCL (dist.backend auto or nccl; mpi cannot reduce CUDA tensors and is refused), each
+// rank on its node-local GPU unless cuda:N names one. Checkpoints are device-agnostic: tensors are
+// written from host copies and loading copies them onto the model's device, so a run trained on
+// cuda resumes on the CPU and the other way round.
 //
 // Exactness: every random stream is a function of the config's seed — model initialization, the
 // default generator (dropout), the loader's per-sample seeds — and a checkpoint holds the model,
@@ -80,7 +91,9 @@ class Trainer {
   Task& task() { return *task_; }
   const std::string& run_dir() const { return run_dir_; }
   Communicator& comm() { return *comm_; }
-  // Gradient bucketing of a multi-rank run (nullptr with one rank).
+  // Where the model, its gradients and the optimizer state live (config key device).
+  Device device() const { return device_; }
+  // Gradient bucketing of a multi-rank run, or of a one-rank NCCL run (nullptr otherwise).
   const GradSync* grad_sync() const { return grad_sync_.get(); }
   // The dynamic loss scaler (nullptr unless solver.loss_scale is dynamic).
   const DynamicLossScaler* loss_scaler() const { return scaler_.get(); }
@@ -102,6 +115,7 @@ class Trainer {
   std::ostream& log_;
   bool interactive_;
   std::string run_dir_;
+  Device device_ = kCPU;
   std::unique_ptr<Task> task_;
   std::unique_ptr<DataLoader> train_loader_;
   std::shared_ptr<const Dataset> test_set_;
@@ -128,6 +142,11 @@ std::map<std::string, double> evaluate_sharded_on(Task& task,
                                                   std::shared_ptr<const Dataset> dataset,
                                                   const Config& cfg, Communicator& comm,
                                                   std::ostream& log);
+
+// The communicator options a config asks for: dist.timeout_s, the backend of dist.backend
+// (resolve_comm_backend, the model on CUDA when device is not cpu) and, for device cuda:N, the GPU
+// the NCCL backend must use (otherwise it takes the rank's node-local one, as the device does).
+CommOptions comm_options_of(const Config& cfg);
 
 // Loads `path` into `model`: a densecorr checkpoint's model group, or a weights file (e.g.
 // converted from PyTorch) at its root. Warnings of a partial load go to `log`.

@@ -70,6 +70,9 @@ struct CommOptions {
   // dtype, shape) so that mismatched calls fail with a clear error on every rank instead of
   // hanging or reducing garbage. Costs one tiny extra collective per call.
   bool check_consistency = true;
+  // NCCL only: the CUDA device of this rank (the run's device cuda:N); -1: the rank's node-local
+  // device, nccl_device_for_rank().
+  int cuda_device = -1;
 };
 
 // Counters for measuring communication (e.g. communication time per training step).

@@ -68,7 +68,7 @@ class NcclCommunicator final : public Communicator {
     DC_CHECK(count > 0, "dist: rank ", rank_, " of ", size_,
              ": the NCCL backend needs a CUDA device, and none is usable (",
              cuda_unavailable_reason(), ")");
-    device_ = nccl_device_for_rank(rank_, count);
+    device_ = options.cuda_device >= 0 ? options.cuda_device : nccl_device_for_rank(rank_, count);
     cuda_set_device(device_);
     DC_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "dist: rank ", rank_,
                   " of ", size_, ": creating the NCCL completion event on cuda:", device_);

@@ -3,8 +3,9 @@
 // and staged through the GPU, so the trainer's host-side collectives work unchanged.
 //
 //   - Rank and world size come from MPI under mpirun (a world of one otherwise); this rank's GPU
-//     is nccl_device_for_rank() (OMPI_COMM_WORLD_LOCAL_RANK, else rank % device count), made the
-//     current CUDA device of the process.
+//     is CommOptions::cuda_device when set (the run's device cuda:N), else nccl_device_for_rank()
+//     (OMPI_COMM_WORLD_LOCAL_RANK, else rank % device count), made the current CUDA device of the
+//     process.
 //   - Rank 0 creates the ncclUniqueId and broadcasts it over MPI; the NCCL communicator is
 //     created non-blocking, so its creation too is bounded by CommOptions::timeout_s.
 //   - Collectives run on the current CUDA stream of this rank's device (the stream the tensors

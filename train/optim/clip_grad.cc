@@ -7,6 +7,7 @@
 #include "core/copy.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
+#include "train/optim/host_scalars.h"
 
 namespace dc {
 
@@ -16,8 +17,10 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
   DC_CHECK(!std::isnan(max_norm), "clip_grad_norm: max_norm is NaN");
   NoGradGuard no_grad;
   const bool inf = std::isinf(norm_type);
-  double total = 0;
   bool any = false;
+  // Per-tensor norms (on the gradients' device), combined on the host in double (PyTorch stacks
+  // them and takes their norm).
+  std::vector<Tensor> norms;
   for (const Tensor& p : params) {
     DC_CHECK(p.defined(), "clip_grad_norm: got an undefined parameter");
     const Tensor g = p.grad();
@@ -25,14 +28,13 @@ double clip_grad_norm(const std::vector<Tensor>& params, double max_norm, double
     DC_CHECK(is_floating(g.dtype()), "clip_grad_norm: gradient ", g.str(), " is not floating");
     any = true;
     if (g.numel() == 0) continue;
-    // Per-tensor norms, combined on the host in double (PyTorch stacks them and takes their norm).
-    if (inf) {
-      total = std::max(total, max(abs(g.detach())).item<double>());
-    } else {
-      total += std::pow(norm(g.detach(), norm_type).item<double>(), norm_type);
-    }
+    norms.push_back(inf ? max(abs(g.detach())) : norm(g.detach(), norm_type));
   }
   if (!any) return 0;
+  double total = 0;
+  for (const double n : host_scalars(norms)) {
+    total = inf ? std::max(total, n) : total + std::pow(n, norm_type);
+  }
   if (!inf) total = std::pow(total, 1.0 / norm_type);
   DC_CHECK(!error_if_nonfinite || std::isfinite(total), "clip_grad_norm: the total norm of order ",
            norm_type, " of the gradients is ", total,

@@ -1,0 +1,40 @@
+#include "train/batch_device.h"
+
+#include "core/error.h"
+
+namespace dc {
+namespace {
+
+Tensor moved(const Tensor& t, Device device, const std::string& field) {
+  if (!t.defined() || t.device() == device) return t;
+  try {
+    return t.detach().to(device);
+  } catch (const Error& e) {
+    DC_FAIL("batch_to(", device.str(), "): field '", field, "' ", t.str(), ": ", e.what());
+  }
+}
+
+}  // namespace
+
+Batch batch_to(const Batch& batch, Device device) {
+  Batch out;
+  out.indices = batch.indices;
+  out.epoch = batch.epoch;
+  for (const auto& [name, t] : batch.tensors) out.tensors[name] = moved(t, device, name);
+  for (const auto& [name, list] : batch.lists) {
+    std::vector<Tensor>& dst = out.lists[name];
+    dst.reserve(list.size());
+    for (size_t i = 0; i < list.size(); ++i) {
+      dst.push_back(moved(list[i], device, name + "[" + std::to_string(i) + "]"));
+    }
+  }
+  return out;
+}
+
+Device module_device(const Module& module) {
+  for (const auto& [name, p] : module.named_parameters()) return p.device();
+  for (const auto& [name, b] : module.named_buffers()) return b.device();
+  return kCPU;
+}
+
+}  // namespace dc
