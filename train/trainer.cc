@@ -278,9 +278,12 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
     so.growth_interval = cfg_.get_int("solver.loss_scale_growth_interval");
     scaler_ = std::make_unique<DynamicLossScaler>(so);
   }
-  // One rank needs no gradient averaging, except under NCCL: its collectives run even alone, so a
-  // one-GPU NCCL run goes through the same bucketed all-reduce as a job of several GPUs.
-  if (world == 1 && std::string(comm_->backend_name()) != "nccl") return;
+  // One rank needs no gradient averaging, except when dist.backend nccl is asked for explicitly:
+  // NCCL's collectives run even alone, so such a one-GPU run goes through the same bucketed
+  // all-reduce as a job of several GPUs (a check of the NCCL path; `auto` skips it).
+  const bool nccl_alone =
+      std::string(comm_->backend_name()) == "nccl" && cfg_.get_string("dist.backend") == "nccl";
+  if (world == 1 && !nccl_alone) return;
   GradSyncOptions gso;
   gso.bucket_bytes = static_cast<int64_t>(cfg_.get_double("dist.bucket_mb") * (1 << 20));
   gso.overlap = cfg_.get_string("dist.grad_sync") == "overlap";

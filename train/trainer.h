@@ -24,7 +24,8 @@
 // rank 0 before each evaluation and checkpoint; only rank 0 writes config.yaml, metrics.jsonl,
 // checkpoints and progress. model.sync_bn computes batch-norm statistics over the global batch.
 // With one rank all of this is skipped and the loop is exactly the single-process one (except
-// that a one-rank NCCL run still averages its gradients through NCCL, so that it exercises it).
+// that a one-rank run with dist.backend nccl, asked for explicitly, still averages its gradients
+// through NCCL, so that it exercises it).
 //
 // Devices (config key `device`, train/run_device.h): the model is moved to the device once it is
 // built, before the optimizer is made (so the optimizer's state is created there), and each
@@ -93,7 +94,8 @@ class Trainer {
   Communicator& comm() { return *comm_; }
   // Where the model, its gradients and the optimizer state live (config key device).
   Device device() const { return device_; }
-  // Gradient bucketing of a multi-rank run, or of a one-rank NCCL run (nullptr otherwise).
+  // Gradient bucketing of a multi-rank run, or of a one-rank run with dist.backend nccl (nullptr
+  // otherwise).
   const GradSync* grad_sync() const { return grad_sync_.get(); }
   // The dynamic loss scaler (nullptr unless solver.loss_scale is dynamic).
   const DynamicLossScaler* loss_scaler() const { return scaler_.get(); }
