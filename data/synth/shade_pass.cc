@@ -519,84 +519,6 @@ class PassShader {
   int lane_dx_[64], lane_dy_[64];
 };
 
-// The colour at pixel centres from the label pass's fragments: what Shader::operator() (and so
-// shade()) computes, with the common case (linear vertex attributes) inlined: one pixel costs a
-// few gathers from the mesh and one texture lookup, while per-triangle records would be built
-// for triangles that cover three or four pixels each.
-class CentreShader {
- public:
-  CentreShader(const Shader& shader, const Fragments& fragments) : sh_(shader), fr_(fragments) {
-    auto linear_vertex = [](const AttrRef& r) {
-      return !r.per_face && r.attr->interp == Interp::kLinear;
-    };
-    fast_ = linear_vertex(shader.normal) && linear_vertex(shader.albedo);
-    textured_ = shader.opt.texture != nullptr;
-  }
-
-  // The pixels of row y whose `skip` entry is 0; pixels where no triangle covers the centre take
-  // the background.
-  void row(int y, const uint8_t* skip, float* rgb) const {
-    const int W = fr_.width;
-    const ShadingOptions& o = sh_.opt;
-    const int32_t* faces = sh_.mesh.faces.data();
-    const float* normals = sh_.normal.attr->data.data();
-    const float* albedo = sh_.albedo.attr->data.data();
-    const float ambient = o.light.ambient, diffuse = o.light.diffuse;
-    const float l0 = sh_.light[0], l1 = sh_.light[1], l2 = sh_.light[2];
-    for (int x = 0; x < W; ++x) {
-      if (skip[x]) continue;
-      const int64_t p = static_cast<int64_t>(y) * W + x;
-      float* out = rgb + 3 * p;
-      const int32_t f = fr_.face[p];
-      if (f < 0) {
-        const float* bg =
-            o.background_image.empty() ? o.background.data() : &o.background_image[3 * p];
-        out[0] = bg[0];  // three stores, not a call to memmove
-        out[1] = bg[1];
-        out[2] = bg[2];
-        continue;
-      }
-      const float* b = &fr_.bary[3 * p];
-      if (!fast_) {
-        sh_(f, b, out);
-        continue;
-      }
-      const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
-      const float* na = normals + 3 * static_cast<int64_t>(fv[0]);
-      const float* nb = normals + 3 * static_cast<int64_t>(fv[1]);
-      const float* nc = normals + 3 * static_cast<int64_t>(fv[2]);
-      float n[3], a[3];
-      for (int i = 0; i < 3; ++i) n[i] = b[0] * na[i] + b[1] * nb[i] + b[2] * nc[i];
-      if (textured_) {
-        const float* ta = albedo + 2 * static_cast<int64_t>(fv[0]);
-        const float* tb = albedo + 2 * static_cast<int64_t>(fv[1]);
-        const float* tc = albedo + 2 * static_cast<int64_t>(fv[2]);
-        const float u = b[0] * ta[0] + b[1] * tb[0] + b[2] * tc[0];
-        const float v = b[0] * ta[1] + b[1] * tb[1] + b[2] * tc[1];
-        const std::array<float, 3> t = sample_bilinear(*o.texture, u, v);
-        a[0] = t[0];
-        a[1] = t[1];
-        a[2] = t[2];
-      } else {
-        const float* ca = albedo + 3 * static_cast<int64_t>(fv[0]);
-        const float* cb = albedo + 3 * static_cast<int64_t>(fv[1]);
-        const float* cc = albedo + 3 * static_cast<int64_t>(fv[2]);
-        for (int i = 0; i < 3; ++i) a[i] = b[0] * ca[i] + b[1] * cb[i] + b[2] * cc[i];
-      }
-      const float len2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
-      const float dot = n[0] * l0 + n[1] * l1 + n[2] * l2;
-      const float cosine = len2 > 0 ? dot / std::sqrt(len2) : 0;
-      const float k = ambient + diffuse * std::max(0.0f, cosine);
-      for (int c = 0; c < 3; ++c) out[c] = std::min(1.0f, std::max(0.0f, a[c] * k));
-    }
-  }
-
- private:
-  const Shader& sh_;
-  const Fragments& fr_;
-  bool fast_ = false, textured_ = false;
-};
-
 }  // namespace
 
 void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
@@ -710,12 +632,12 @@ void shade_pass_edges(const Shader& shader, const Fragments& label, raster::Rast
                       const std::vector<uint8_t>& edges, bool parallel, std::vector<float>& rgb) {
   const int W = label.width, H = label.height;
   rgb.resize(static_cast<size_t>(W) * H * 3);
-  const CentreShader centres(shader, label);
   PassShader subs(shader, sub, S, W, thread_recs());
   auto rows = [&](int64_t y0, int64_t y1) {
+    // The centres first (they may write marked pixels too), then the marked pixels.
+    shade_centres(shader, label, edges.data(), y0, y1, rgb.data());
     for (int64_t y = y0; y < y1; ++y) {
       const uint8_t* e = edges.data() + y * W;
-      centres.row(static_cast<int>(y), e, rgb.data());
       for (int x = 0; x < W; ++x) {
         if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
       }

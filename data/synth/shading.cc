@@ -20,19 +20,17 @@ std::vector<float> shade(const Mesh& mesh, const Fragments& frags, const Shading
   shading::check_background(opt, frags.width, frags.height);
   const shading::Shader shader(mesh, opt);
   const int64_t N = frags.num_pixels();
-  std::vector<float> rgb(3 * N);
+  DC_CHECK(frags.face.size() == static_cast<size_t>(N) &&
+               frags.bary.size() == 3 * static_cast<size_t>(N),
+           "shade: fragments of ", frags.height, "×", frags.width, " hold ", frags.face.size(),
+           " face ids and ", frags.bary.size(), " barycentrics, expected ", N, " and ", 3 * N);
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = frags.face[p];
-    if (f >= 0) {
-      DC_CHECK(f < mesh.num_faces(), "shade: pixel ", p, " has face ", f, " but the mesh has ",
-               mesh.num_faces(), " faces (fragments of another mesh?)");
-      shader(f, &frags.bary[3 * p], &rgb[3 * p]);
-    } else {
-      const float* bg =
-          opt.background_image.empty() ? opt.background.data() : &opt.background_image[3 * p];
-      std::copy(bg, bg + 3, &rgb[3 * p]);
-    }
+    DC_CHECK(f < mesh.num_faces(), "shade: pixel ", p, " has face ", f, " but the mesh has ",
+             mesh.num_faces(), " faces (fragments of another mesh?)");
   }
+  std::vector<float> rgb(3 * N);
+  shading::shade_centres(shader, frags, nullptr, 0, frags.height, rgb.data());
   return rgb;
 }
 

@@ -1,0 +1,306 @@
+// Shading at pixel centres from a label pass's fragments (shade_centres() of shade_pass.h):
+// eight pixels per AVX2 vector, with the very float operations of the one-pixel path.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "data/synth/shade_pass.h"
+
+namespace dc {
+namespace shading {
+namespace {
+
+// Eight interleaved triples p[0..24) (pixel l's at p[3l..3l+3)) into one vector per component.
+inline void load3x8(const float* p, __m256* c0, __m256* c1, __m256* c2) {
+  // Pixels 0-3 in the low 128-bit halves, 4-7 in the high ones; then in-lane shuffles.
+  const __m256 m03 = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p)),
+                                          _mm_loadu_ps(p + 12), 1);  // a0 b0 c0 a1 | a4 b4 c4 a5
+  const __m256 m14 = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + 4)),
+                                          _mm_loadu_ps(p + 16), 1);  // b1 c1 a2 b2 | b5 c5 a6 b6
+  const __m256 m25 = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p + 8)),
+                                          _mm_loadu_ps(p + 20), 1);  // c2 a3 b3 c3 | c6 a7 b7 c7
+  const __m256 xy = _mm256_shuffle_ps(m14, m25, _MM_SHUFFLE(2, 1, 3, 2));  // a2 b2 a3 b3
+  const __m256 yz = _mm256_shuffle_ps(m03, m14, _MM_SHUFFLE(1, 0, 2, 1));  // b0 c0 b1 c1
+  *c0 = _mm256_shuffle_ps(m03, xy, _MM_SHUFFLE(2, 0, 3, 0));
+  *c1 = _mm256_shuffle_ps(yz, xy, _MM_SHUFFLE(3, 1, 2, 0));
+  *c2 = _mm256_shuffle_ps(yz, m25, _MM_SHUFFLE(3, 0, 3, 1));
+}
+
+// The inverse of load3x8(): three component vectors into 24 interleaved floats (as vectors).
+inline void interleave3x8(__m256 c0, __m256 c1, __m256 c2, __m256 out[3]) {
+  const __m256 xy = _mm256_shuffle_ps(c0, c1, _MM_SHUFFLE(2, 0, 2, 0));   // a0 a2 b0 b2
+  const __m256 yz = _mm256_shuffle_ps(c1, c2, _MM_SHUFFLE(3, 1, 3, 1));   // b1 b3 c1 c3
+  const __m256 zx = _mm256_shuffle_ps(c2, c0, _MM_SHUFFLE(3, 1, 2, 0));   // c0 c2 a1 a3
+  const __m256 r03 = _mm256_shuffle_ps(xy, zx, _MM_SHUFFLE(2, 0, 2, 0));  // a0 b0 c0 a1
+  const __m256 r14 = _mm256_shuffle_ps(yz, xy, _MM_SHUFFLE(3, 1, 2, 0));  // b1 c1 a2 b2
+  const __m256 r25 = _mm256_shuffle_ps(zx, yz, _MM_SHUFFLE(3, 1, 3, 1));  // c2 a3 b3 c3
+  out[0] = _mm256_permute2f128_ps(r03, r14, 0x20);
+  out[1] = _mm256_permute2f128_ps(r25, r03, 0x30);
+  out[2] = _mm256_permute2f128_ps(r14, r25, 0x31);
+}
+
+// The colour at pixel centres. The float operations and their order (fused multiply-adds
+// included) are fixed here rather than left to the compiler's contraction, so that the vector
+// path and the one-pixel path give the same bits, and the same bits as the scalar code they
+// replaced (GCC had contracted it into these fused multiply-adds).
+class CentreShader {
+ public:
+  CentreShader(const Shader& shader, const Fragments& fragments) : sh_(shader), fr_(fragments) {
+    auto linear_vertex = [](const AttrRef& r) {
+      return !r.per_face && r.attr->interp == Interp::kLinear;
+    };
+    fast_ = linear_vertex(shader.normal) && linear_vertex(shader.albedo);
+    const ShadingOptions& o = shader.opt;
+    tex_ = o.texture;
+    faces_ = shader.mesh.faces.data();
+    normals_ = shader.normal.attr->data.data();
+    albedo_ = shader.albedo.attr->data.data();
+    bg_image_ = o.background_image.empty() ? nullptr : o.background_image.data();
+    // Gathers take int32 element offsets.
+    constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+    vector_ = fast_ && 3 * static_cast<int64_t>(shader.mesh.num_faces()) < kMax &&
+              3 * static_cast<int64_t>(shader.mesh.num_vertices()) < kMax &&
+              (tex_ == nullptr || 3 * static_cast<int64_t>(tex_->width) * tex_->height < kMax);
+    interleave3x8(_mm256_set1_ps(o.background[0]), _mm256_set1_ps(o.background[1]),
+                  _mm256_set1_ps(o.background[2]), bg8_);
+  }
+
+  // Row y of the image: the pixels whose `skip` entry is 0 (skip null: every pixel), and
+  // possibly others, which the caller overwrites.
+  void row(int y, const uint8_t* skip, float* rgb) const {
+    const int W = fr_.width;
+    const int64_t p0 = static_cast<int64_t>(y) * W;
+    int x = 0;
+    if (vector_) {
+      for (; x + 8 <= W; x += 8) {
+        uint64_t skip8 = 0;
+        if (skip != nullptr) std::copy(skip + x, skip + x + 8, reinterpret_cast<uint8_t*>(&skip8));
+        if (skip8 == 0x0101010101010101ull) continue;  // all eight marked
+        block8(p0 + x, rgb + 3 * (p0 + x));
+      }
+    }
+    for (; x < W; ++x) {
+      if (skip == nullptr || !skip[x]) pixel(p0 + x, rgb + 3 * (p0 + x));
+    }
+  }
+
+ private:
+  const float* background(int64_t p) const {
+    return bg_image_ != nullptr ? bg_image_ + 3 * p : sh_.opt.background.data();
+  }
+
+  // Pixel p, one at a time.
+  void pixel(int64_t p, float* out) const {
+    const int32_t f = fr_.face[p];
+    if (f < 0) {
+      const float* bg = background(p);
+      out[0] = bg[0];  // three stores, not a call to memmove
+      out[1] = bg[1];
+      out[2] = bg[2];
+      return;
+    }
+    const float* b = &fr_.bary[3 * p];
+    if (!fast_) {
+      sh_(f, b, out);
+      return;
+    }
+    // The perspective-correct blend of a linear vertex attribute of width w, channel ch.
+    const int32_t* fv = faces_ + 3 * static_cast<int64_t>(f);
+    auto blend = [&](const float* data, int w, int ch) {
+      const float a = data[w * static_cast<int64_t>(fv[0]) + ch];
+      const float bb = data[w * static_cast<int64_t>(fv[1]) + ch];
+      const float c = data[w * static_cast<int64_t>(fv[2]) + ch];
+      return std::fma(b[2], c, std::fma(b[0], a, b[1] * bb));
+    };
+    float n[3], a[3];
+    for (int i = 0; i < 3; ++i) n[i] = blend(normals_, 3, i);
+    if (tex_ != nullptr) {
+      texel(blend(albedo_, 2, 0), blend(albedo_, 2, 1), a);
+    } else {
+      for (int i = 0; i < 3; ++i) a[i] = blend(albedo_, 3, i);
+    }
+    const float len2 = std::fma(n[2], n[2], std::fma(n[0], n[0], n[1] * n[1]));
+    const float dot =
+        std::fma(n[2], sh_.light[2], std::fma(n[1], sh_.light[1], n[0] * sh_.light[0]));
+    const float cosine = len2 > 0 ? dot / std::sqrt(len2) : 0;
+    const float k = std::fma(sh_.opt.light.diffuse, std::max(0.0f, cosine), sh_.opt.light.ambient);
+    for (int c = 0; c < 3; ++c) out[c] = std::min(1.0f, std::max(0.0f, a[c] * k));
+  }
+
+  // sample_bilinear() (shading.h) with its products fused as in block8().
+  void texel(float u, float v, float* out) const {
+    const Texture& t = *tex_;
+    const float x =
+        std::min(std::max(std::fma(u, float(t.width), -0.5f), 0.0f), float(t.width - 1));
+    const float y =
+        std::min(std::max(std::fma(v, float(t.height), -0.5f), 0.0f), float(t.height - 1));
+    const int x0 = static_cast<int>(x), y0 = static_cast<int>(y);
+    const int x1 = std::min(x0 + 1, t.width - 1), y1 = std::min(y0 + 1, t.height - 1);
+    const float fx = x - x0, fy = y - y0;
+    const float* p00 = &t.rgb[(static_cast<size_t>(y0) * t.width + x0) * 3];
+    const float* p01 = &t.rgb[(static_cast<size_t>(y0) * t.width + x1) * 3];
+    const float* p10 = &t.rgb[(static_cast<size_t>(y1) * t.width + x0) * 3];
+    const float* p11 = &t.rgb[(static_cast<size_t>(y1) * t.width + x1) * 3];
+    for (int c = 0; c < 3; ++c) {
+      const float top = std::fma(p01[c] - p00[c], fx, p00[c]);
+      const float bottom = std::fma(p11[c] - p10[c], fx, p10[c]);
+      out[c] = std::fma(bottom - top, fy, top);
+    }
+  }
+
+  // Pixels p .. p + 8 (all of them: background where not covered), the operations of pixel().
+  void block8(int64_t p, float* out) const {
+    const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&fr_.face[p]));
+    const __m256i covered = _mm256_cmpgt_epi32(f, _mm256_set1_epi32(-1));
+    const int cmask = _mm256_movemask_ps(_mm256_castsi256_ps(covered));
+    const __m256* bg = bg8_;
+    __m256 bg_image[3];
+    if (bg_image_ != nullptr) {
+      for (int i = 0; i < 3; ++i) bg_image[i] = _mm256_loadu_ps(bg_image_ + 3 * p + 8 * i);
+      bg = bg_image;
+    }
+    if (cmask == 0) {
+      for (int i = 0; i < 3; ++i) _mm256_storeu_ps(out + 8 * i, bg[i]);
+      return;
+    }
+    __m256 b0, b1, b2;
+    load3x8(&fr_.bary[3 * p], &b0, &b1, &b2);
+    // Corner vertices; vertex 0 in the lanes not covered (their barycentrics are 0).
+    const __m256i zero_i = _mm256_setzero_si256();
+    const __m256i f3 = _mm256_add_epi32(_mm256_add_epi32(f, f), f);
+    __m256i v[3];
+    for (int k = 0; k < 3; ++k)
+      v[k] = _mm256_mask_i32gather_epi32(zero_i, faces_ + k, f3, covered, 4);
+    const __m256i v3[3] = {_mm256_add_epi32(_mm256_add_epi32(v[0], v[0]), v[0]),
+                           _mm256_add_epi32(_mm256_add_epi32(v[1], v[1]), v[1]),
+                           _mm256_add_epi32(_mm256_add_epi32(v[2], v[2]), v[2])};
+    auto blend = [&](const float* data, const __m256i idx[3]) {
+      const __m256 a = _mm256_i32gather_ps(data, idx[0], 4);
+      const __m256 bb = _mm256_i32gather_ps(data, idx[1], 4);
+      const __m256 c = _mm256_i32gather_ps(data, idx[2], 4);
+      return _mm256_fmadd_ps(b2, c, _mm256_fmadd_ps(b0, a, _mm256_mul_ps(b1, bb)));
+    };
+    const __m256 n0 = blend(normals_, v3), n1 = blend(normals_ + 1, v3),
+                 n2 = blend(normals_ + 2, v3);
+    __m256 a[3];
+    if (tex_ != nullptr) {
+      const __m256i v2[3] = {_mm256_add_epi32(v[0], v[0]), _mm256_add_epi32(v[1], v[1]),
+                             _mm256_add_epi32(v[2], v[2])};
+      texel8(blend(albedo_, v2), blend(albedo_ + 1, v2), a);
+    } else {
+      for (int c = 0; c < 3; ++c) a[c] = blend(albedo_ + c, v3);
+    }
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    const __m256 len2 = _mm256_fmadd_ps(n2, n2, _mm256_fmadd_ps(n0, n0, _mm256_mul_ps(n1, n1)));
+    const __m256 dot =
+        _mm256_fmadd_ps(n2, _mm256_set1_ps(sh_.light[2]),
+                        _mm256_fmadd_ps(n1, _mm256_set1_ps(sh_.light[1]),
+                                        _mm256_mul_ps(n0, _mm256_set1_ps(sh_.light[0]))));
+    // len2 > 0 ? dot / √len2 : 0 (the masked lanes may divide by zero: discarded).
+    const __m256 cosine = _mm256_and_ps(_mm256_cmp_ps(len2, zero, _CMP_GT_OQ),
+                                        _mm256_div_ps(dot, _mm256_sqrt_ps(len2)));
+    // max_ps(a, b) is a > b ? a : b and min_ps(a, b) a < b ? a : b: the operand order below
+    // gives std::max(0, c) and std::min(1, ·) exactly.
+    const __m256 k =
+        _mm256_fmadd_ps(_mm256_set1_ps(sh_.opt.light.diffuse), _mm256_max_ps(cosine, zero),
+                        _mm256_set1_ps(sh_.opt.light.ambient));
+    __m256 rgb[3], col[3];
+    for (int c = 0; c < 3; ++c) {
+      col[c] = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(a[c], k), zero), one);
+    }
+    interleave3x8(col[0], col[1], col[2], rgb);
+    if (cmask != 0xff) {
+      const __m256 m = _mm256_castsi256_ps(covered);
+      __m256 mask[3];
+      interleave3x8(m, m, m, mask);
+      for (int i = 0; i < 3; ++i) rgb[i] = _mm256_blendv_ps(bg[i], rgb[i], mask[i]);
+    }
+    for (int i = 0; i < 3; ++i) _mm256_storeu_ps(out + 8 * i, rgb[i]);
+  }
+
+  // texel() at eight (u, v).
+  void texel8(__m256 u, __m256 v, __m256 out[3]) const {
+    const int tw = tex_->width, th = tex_->height;
+    const __m256 zero = _mm256_setzero_ps(), half = _mm256_set1_ps(-0.5f);
+    // max_ps(0, x) is x < 0 ? 0 : x and min_ps(W − 1, x) is W − 1 < x ? W − 1 : x: std::max(x,
+    // 0) and std::min(x, W − 1).
+    const __m256 xf =
+        _mm256_min_ps(_mm256_set1_ps(float(tw - 1)),
+                      _mm256_max_ps(zero, _mm256_fmadd_ps(u, _mm256_set1_ps(float(tw)), half)));
+    const __m256 yf =
+        _mm256_min_ps(_mm256_set1_ps(float(th - 1)),
+                      _mm256_max_ps(zero, _mm256_fmadd_ps(v, _mm256_set1_ps(float(th)), half)));
+    const __m256i x0 = _mm256_cvttps_epi32(xf), y0 = _mm256_cvttps_epi32(yf);
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, one), _mm256_set1_epi32(tw - 1));
+    const __m256i y1 = _mm256_min_epi32(_mm256_add_epi32(y0, one), _mm256_set1_epi32(th - 1));
+    const __m256 fx = _mm256_sub_ps(xf, _mm256_cvtepi32_ps(x0));
+    const __m256 fy = _mm256_sub_ps(yf, _mm256_cvtepi32_ps(y0));
+    // Float offsets of texel (x0, y0) and the steps to (x1, y0) and (x0, y1).
+    auto times3 = [](__m256i i) { return _mm256_add_epi32(_mm256_add_epi32(i, i), i); };
+    const __m256i w = _mm256_set1_epi32(tw);
+    alignas(32) int32_t o[8], ox[8], oy[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(o),
+                       times3(_mm256_add_epi32(_mm256_mullo_epi32(y0, w), x0)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ox), times3(_mm256_sub_epi32(x1, x0)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(oy),
+                       times3(_mm256_mullo_epi32(_mm256_sub_epi32(y1, y0), w)));
+    // Lanes j and j + 4 side by side, a texel's (r, g, b) in each 128-bit half: cheaper than
+    // twelve gathers. A masked load reads the three floats, never one past the texture's end.
+    const float* t = tex_->rgb.data();
+    const __m128i rgb_mask = _mm_setr_epi32(-1, -1, -1, 0);
+    __m256 texel[4];
+    for (int j = 0; j < 4; ++j) {
+      const int k = j + 4;
+      auto load2 = [&](int off_j, int off_k) {
+        return _mm256_insertf128_ps(
+            _mm256_castps128_ps256(_mm_maskload_ps(t + o[j] + off_j, rgb_mask)),
+            _mm_maskload_ps(t + o[k] + off_k, rgb_mask), 1);
+      };
+      const __m256 p00 = load2(0, 0);
+      const __m256 p01 = load2(ox[j], ox[k]);
+      const __m256 p10 = load2(oy[j], oy[k]);
+      const __m256 p11 = load2(oy[j] + ox[j], oy[k] + ox[k]);
+      const __m256i sel = _mm256_setr_epi32(j, j, j, j, k, k, k, k);
+      const __m256 fxj = _mm256_permutevar8x32_ps(fx, sel);
+      const __m256 fyj = _mm256_permutevar8x32_ps(fy, sel);
+      const __m256 top = _mm256_fmadd_ps(_mm256_sub_ps(p01, p00), fxj, p00);
+      const __m256 bottom = _mm256_fmadd_ps(_mm256_sub_ps(p11, p10), fxj, p10);
+      texel[j] = _mm256_fmadd_ps(_mm256_sub_ps(bottom, top), fyj, top);
+    }
+    // Rows (r, g, b, ·) of lanes j | j + 4, transposed within each half: one vector per
+    // channel, lanes in order.
+    const __m256 t01lo = _mm256_unpacklo_ps(texel[0], texel[1]);  // r0 r1 g0 g1
+    const __m256 t23lo = _mm256_unpacklo_ps(texel[2], texel[3]);  // r2 r3 g2 g3
+    const __m256 t01hi = _mm256_unpackhi_ps(texel[0], texel[1]);  // b0 b1 · ·
+    const __m256 t23hi = _mm256_unpackhi_ps(texel[2], texel[3]);  // b2 b3 · ·
+    out[0] = _mm256_shuffle_ps(t01lo, t23lo, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm256_shuffle_ps(t01lo, t23lo, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm256_shuffle_ps(t01hi, t23hi, _MM_SHUFFLE(1, 0, 1, 0));
+  }
+
+  const Shader& sh_;
+  const Fragments& fr_;
+  bool fast_ = false, vector_ = false;
+  const Texture* tex_ = nullptr;
+  const int32_t* faces_ = nullptr;
+  const float *normals_ = nullptr, *albedo_ = nullptr, *bg_image_ = nullptr;
+  __m256 bg8_[3];  // the constant background of eight pixels, interleaved
+};
+
+}  // namespace
+
+void shade_centres(const Shader& shader, const Fragments& fragments, const uint8_t* skip,
+                   int64_t y0, int64_t y1, float* rgb) {
+  const CentreShader centres(shader, fragments);
+  const int64_t W = fragments.width;
+  for (int64_t y = y0; y < y1; ++y) {
+    centres.row(static_cast<int>(y), skip != nullptr ? skip + y * W : nullptr, rgb);
+  }
+}
+
+}  // namespace shading
+}  // namespace dc
