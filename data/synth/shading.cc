@@ -36,6 +36,13 @@ std::vector<float> shade(const Mesh& mesh, const Fragments& frags, const Shading
 
 Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
               const RasterOptions& raster) {
+  Render out;
+  render(mesh, camera, opt, raster, out);
+  return out;
+}
+
+void render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
+            const RasterOptions& raster, Render& out) {
   DC_CHECK(opt.supersample >= 1 && opt.supersample <= 8, "render: supersample = ", opt.supersample,
            ", expected 1 to 8");
   raster::validate_inputs(mesh, camera, raster);
@@ -49,7 +56,6 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
 
   raster::Scratch& scratch = raster::thread_scratch();
   raster::camera_vertices(mesh, camera, scratch.camv);
-  Render out;
   // The label pass at the pixel centres.
   scratch.label.run(mesh, scratch.camv, camera, raster);
   scratch.label.resolve(out.fragments, raster.parallel);
@@ -69,7 +75,7 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
                     &scratch.label.kept_faces());
     shading::shade_pass_edges(shader, out.fragments, scratch.sub, S, scratch.edges, raster.parallel,
                               out.rgb);
-    return out;
+    return;
   }
   // The colour pass on the S×S sub-sample grid (the label pass itself when S = 1).
   raster::RasterPass* colour = &scratch.label;
@@ -81,7 +87,6 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
     colour = &scratch.sub;
   }
   shading::shade_pass(shader, *colour, S, camera.width, camera.height, raster.parallel, out.rgb);
-  return out;
 }
 
 }  // namespace dc
