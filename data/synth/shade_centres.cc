@@ -42,6 +42,33 @@ inline void interleave3x8(__m256 c0, __m256 c1, __m256 c2, __m256 out[3]) {
   out[2] = _mm256_permute2f128_ps(r14, r25, 0x31);
 }
 
+// Rows r and q of a width-2 or width-3 float table, each in one 128-bit half (zeros after it).
+// A masked load reads three floats, never one past the table's end.
+inline __m256 rows2(const float* data, int width, int32_t r, int32_t q) {
+  const float* pr = data + width * static_cast<int64_t>(r);
+  const float* pq = data + width * static_cast<int64_t>(q);
+  if (width == 2) {
+    const __m128 lo = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(pr)));
+    const __m128 hi = _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(pq)));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
+  }
+  const __m128i mask = _mm_setr_epi32(-1, -1, -1, 0);
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_maskload_ps(pr, mask)),
+                              _mm_maskload_ps(pq, mask), 1);
+}
+
+// Four vectors holding (c0, c1, c2, ·) of lanes j | j + 4 (j = 0..3) into three vectors, one per
+// component, lanes 0..7 in order.
+inline void transpose4x2(const __m256 row[4], __m256 out[3]) {
+  const __m256 lo01 = _mm256_unpacklo_ps(row[0], row[1]);  // a0 a1 b0 b1
+  const __m256 lo23 = _mm256_unpacklo_ps(row[2], row[3]);  // a2 a3 b2 b3
+  const __m256 hi01 = _mm256_unpackhi_ps(row[0], row[1]);  // c0 c1 · ·
+  const __m256 hi23 = _mm256_unpackhi_ps(row[2], row[3]);  // c2 c3 · ·
+  out[0] = _mm256_shuffle_ps(lo01, lo23, _MM_SHUFFLE(1, 0, 1, 0));
+  out[1] = _mm256_shuffle_ps(lo01, lo23, _MM_SHUFFLE(3, 2, 3, 2));
+  out[2] = _mm256_shuffle_ps(hi01, hi23, _MM_SHUFFLE(1, 0, 1, 0));
+}
+
 // The colour at pixel centres. The float operations and their order (fused multiply-adds
 // included) are fixed here rather than left to the compiler's contraction, so that the vector
 // path and the one-pixel path give the same bits, and the same bits as the scalar code they
@@ -168,31 +195,38 @@ class CentreShader {
     }
     __m256 b0, b1, b2;
     load3x8(&fr_.bary[3 * p], &b0, &b1, &b2);
-    // Corner vertices; vertex 0 in the lanes not covered (their barycentrics are 0).
-    const __m256i zero_i = _mm256_setzero_si256();
-    const __m256i f3 = _mm256_add_epi32(_mm256_add_epi32(f, f), f);
-    __m256i v[3];
-    for (int k = 0; k < 3; ++k)
-      v[k] = _mm256_mask_i32gather_epi32(zero_i, faces_ + k, f3, covered, 4);
-    const __m256i v3[3] = {_mm256_add_epi32(_mm256_add_epi32(v[0], v[0]), v[0]),
-                           _mm256_add_epi32(_mm256_add_epi32(v[1], v[1]), v[1]),
-                           _mm256_add_epi32(_mm256_add_epi32(v[2], v[2]), v[2])};
-    auto blend = [&](const float* data, const __m256i idx[3]) {
-      const __m256 a = _mm256_i32gather_ps(data, idx[0], 4);
-      const __m256 bb = _mm256_i32gather_ps(data, idx[1], 4);
-      const __m256 c = _mm256_i32gather_ps(data, idx[2], 4);
-      return _mm256_fmadd_ps(b2, c, _mm256_fmadd_ps(b0, a, _mm256_mul_ps(b1, bb)));
-    };
-    const __m256 n0 = blend(normals_, v3), n1 = blend(normals_ + 1, v3),
-                 n2 = blend(normals_ + 2, v3);
-    __m256 a[3];
-    if (tex_ != nullptr) {
-      const __m256i v2[3] = {_mm256_add_epi32(v[0], v[0]), _mm256_add_epi32(v[1], v[1]),
-                             _mm256_add_epi32(v[2], v[2])};
-      texel8(blend(albedo_, v2), blend(albedo_ + 1, v2), a);
-    } else {
-      for (int c = 0; c < 3; ++c) a[c] = blend(albedo_ + c, v3);
+    // Lanes j and j + 4 side by side: each half blends one pixel's corner rows (loads of three
+    // or two consecutive floats, cheaper than a gather per channel and corner), then the four
+    // pairs are transposed into one vector per channel. Lanes not covered read face 0 (their
+    // barycentrics are 0) and are replaced by the background below.
+    alignas(32) int32_t face[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(face),
+                       _mm256_max_epi32(f, _mm256_setzero_si256()));
+    __m256 npair[4], apair[4];
+    for (int j = 0; j < 4; ++j) {
+      const int32_t* fj = faces_ + 3 * static_cast<int64_t>(face[j]);
+      const int32_t* fk = faces_ + 3 * static_cast<int64_t>(face[j + 4]);
+      const __m256i sel = _mm256_setr_epi32(j, j, j, j, j + 4, j + 4, j + 4, j + 4);
+      const __m256 w0 = _mm256_permutevar8x32_ps(b0, sel), w1 = _mm256_permutevar8x32_ps(b1, sel),
+                   w2 = _mm256_permutevar8x32_ps(b2, sel);
+      auto blend = [&](const float* data, int width) {
+        __m256 c[3];
+        for (int k = 0; k < 3; ++k) c[k] = rows2(data, width, fj[k], fk[k]);
+        return _mm256_fmadd_ps(w2, c[2], _mm256_fmadd_ps(w0, c[0], _mm256_mul_ps(w1, c[1])));
+      };
+      npair[j] = blend(normals_, 3);
+      apair[j] = blend(albedo_, tex_ != nullptr ? 2 : 3);
     }
+    __m256 n[3], a[3];
+    transpose4x2(npair, n);
+    if (tex_ != nullptr) {
+      __m256 uv[3];
+      transpose4x2(apair, uv);
+      texel8(uv[0], uv[1], a);
+    } else {
+      transpose4x2(apair, a);
+    }
+    const __m256 n0 = n[0], n1 = n[1], n2 = n[2];
     const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
     const __m256 len2 = _mm256_fmadd_ps(n2, n2, _mm256_fmadd_ps(n0, n0, _mm256_mul_ps(n1, n1)));
     const __m256 dot =
@@ -271,15 +305,7 @@ class CentreShader {
       const __m256 bottom = _mm256_fmadd_ps(_mm256_sub_ps(p11, p10), fxj, p10);
       texel[j] = _mm256_fmadd_ps(_mm256_sub_ps(bottom, top), fyj, top);
     }
-    // Rows (r, g, b, ·) of lanes j | j + 4, transposed within each half: one vector per
-    // channel, lanes in order.
-    const __m256 t01lo = _mm256_unpacklo_ps(texel[0], texel[1]);  // r0 r1 g0 g1
-    const __m256 t23lo = _mm256_unpacklo_ps(texel[2], texel[3]);  // r2 r3 g2 g3
-    const __m256 t01hi = _mm256_unpackhi_ps(texel[0], texel[1]);  // b0 b1 · ·
-    const __m256 t23hi = _mm256_unpackhi_ps(texel[2], texel[3]);  // b2 b3 · ·
-    out[0] = _mm256_shuffle_ps(t01lo, t23lo, _MM_SHUFFLE(1, 0, 1, 0));
-    out[1] = _mm256_shuffle_ps(t01lo, t23lo, _MM_SHUFFLE(3, 2, 3, 2));
-    out[2] = _mm256_shuffle_ps(t01hi, t23hi, _MM_SHUFFLE(1, 0, 1, 0));
+    transpose4x2(texel, out);
   }
 
   const Shader& sh_;
