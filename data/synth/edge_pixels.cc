@@ -27,9 +27,11 @@ void corner_row(const int32_t* C, const int32_t* ids, int W, CornerRow& out) {
   for (; x + 8 <= W; x += 8) {
     const __m256i id = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ids + x));
     const __m256i i = _mm256_mullo_epi32(_mm256_add_epi32(id, one), three);
+    const bool background = _mm256_testz_si256(i, i);  // about half the image: no gather
     for (int k = 0; k < 3; ++k) {
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out.c[k].data() + x),
-                          _mm256_i32gather_epi32(C + k, i, 4));
+      _mm256_storeu_si256(
+          reinterpret_cast<__m256i*>(out.c[k].data() + x),
+          background ? _mm256_set1_epi32(C[k]) : _mm256_i32gather_epi32(C + k, i, 4));
     }
   }
   for (; x < W; ++x) {
