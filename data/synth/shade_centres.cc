@@ -102,11 +102,21 @@ class CentreShader {
     const int64_t p0 = static_cast<int64_t>(y) * W;
     int x = 0;
     if (vector_) {
-      for (; x + 8 <= W; x += 8) {
-        uint64_t skip8 = 0;
-        if (skip != nullptr) std::copy(skip + x, skip + x + 8, reinterpret_cast<uint8_t*>(&skip8));
-        if (skip8 == 0x0101010101010101ull) continue;  // all eight marked
-        block8(p0 + x, rgb + 3 * (p0 + x));
+      // Two phases per chunk of blocks: the first computes each block's lighting and texel
+      // addresses (and prefetches the texels), the second looks the texels up. One block after
+      // the other, the chain from fragment to texel to colour kept the core waiting on loads.
+      Staged staged[kChunk];
+      int xs[kChunk];
+      while (x + 8 <= W) {
+        int n = 0;
+        for (; n < kChunk && x + 8 <= W; x += 8) {
+          uint64_t skip8 = 0;
+          if (skip != nullptr)
+            std::copy(skip + x, skip + x + 8, reinterpret_cast<uint8_t*>(&skip8));
+          if (skip8 == 0x0101010101010101ull) continue;  // all eight marked
+          if (stage8(p0 + x, rgb + 3 * (p0 + x), &staged[n])) xs[n++] = x;
+        }
+        for (int i = 0; i < n; ++i) finish8(p0 + xs[i], staged[i], rgb + 3 * (p0 + xs[i]));
       }
     }
     for (; x < W; ++x) {
@@ -178,27 +188,35 @@ class CentreShader {
     }
   }
 
-  // Pixels p .. p + 8 (all of them: background where not covered), the operations of pixel().
-  void block8(int64_t p, float* out) const {
+  // What the first phase leaves for the second, per block of eight pixels.
+  struct Staged {
+    __m256i covered;
+    int cmask;
+    __m256 k;          // ambient + diffuse · max(0, cosine)
+    __m256 albedo[3];  // without a texture
+    __m256 fx, fy;     // with one: the bilinear weights and the texel offsets
+    alignas(32) int32_t o[8], ox[8], oy[8];
+  };
+  static constexpr int kChunk = 8;
+
+  // Pixels p .. p + 8, first phase. A block with no covered pixel is its background, written
+  // here (returns false: nothing staged).
+  bool stage8(int64_t p, float* out, Staged* st) const {
     const __m256i f = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(&fr_.face[p]));
-    const __m256i covered = _mm256_cmpgt_epi32(f, _mm256_set1_epi32(-1));
-    const int cmask = _mm256_movemask_ps(_mm256_castsi256_ps(covered));
-    const __m256* bg = bg8_;
-    __m256 bg_image[3];
-    if (bg_image_ != nullptr) {
-      for (int i = 0; i < 3; ++i) bg_image[i] = _mm256_loadu_ps(bg_image_ + 3 * p + 8 * i);
-      bg = bg_image;
-    }
-    if (cmask == 0) {
+    st->covered = _mm256_cmpgt_epi32(f, _mm256_set1_epi32(-1));
+    st->cmask = _mm256_movemask_ps(_mm256_castsi256_ps(st->covered));
+    if (st->cmask == 0) {
+      __m256 bg[3];
+      background8(p, bg);
       for (int i = 0; i < 3; ++i) _mm256_storeu_ps(out + 8 * i, bg[i]);
-      return;
+      return false;
     }
     __m256 b0, b1, b2;
     load3x8(&fr_.bary[3 * p], &b0, &b1, &b2);
     // Lanes j and j + 4 side by side: each half blends one pixel's corner rows (loads of three
     // or two consecutive floats, cheaper than a gather per channel and corner), then the four
     // pairs are transposed into one vector per channel. Lanes not covered read face 0 (their
-    // barycentrics are 0) and are replaced by the background below.
+    // barycentrics are 0) and are replaced by the background in finish8().
     alignas(32) int32_t face[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(face),
                        _mm256_max_epi32(f, _mm256_setzero_si256()));
@@ -217,46 +235,65 @@ class CentreShader {
       npair[j] = blend(normals_, 3);
       apair[j] = blend(albedo_, tex_ != nullptr ? 2 : 3);
     }
-    __m256 n[3], a[3];
+    __m256 n[3];
     transpose4x2(npair, n);
     if (tex_ != nullptr) {
       __m256 uv[3];
       transpose4x2(apair, uv);
-      texel8(uv[0], uv[1], a);
+      texel_offsets8(uv[0], uv[1], st);
     } else {
-      transpose4x2(apair, a);
+      transpose4x2(apair, st->albedo);
     }
-    const __m256 n0 = n[0], n1 = n[1], n2 = n[2];
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    const __m256 len2 = _mm256_fmadd_ps(n2, n2, _mm256_fmadd_ps(n0, n0, _mm256_mul_ps(n1, n1)));
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 len2 =
+        _mm256_fmadd_ps(n[2], n[2], _mm256_fmadd_ps(n[0], n[0], _mm256_mul_ps(n[1], n[1])));
     const __m256 dot =
-        _mm256_fmadd_ps(n2, _mm256_set1_ps(sh_.light[2]),
-                        _mm256_fmadd_ps(n1, _mm256_set1_ps(sh_.light[1]),
-                                        _mm256_mul_ps(n0, _mm256_set1_ps(sh_.light[0]))));
+        _mm256_fmadd_ps(n[2], _mm256_set1_ps(sh_.light[2]),
+                        _mm256_fmadd_ps(n[1], _mm256_set1_ps(sh_.light[1]),
+                                        _mm256_mul_ps(n[0], _mm256_set1_ps(sh_.light[0]))));
     // len2 > 0 ? dot / √len2 : 0 (the masked lanes may divide by zero: discarded).
     const __m256 cosine = _mm256_and_ps(_mm256_cmp_ps(len2, zero, _CMP_GT_OQ),
                                         _mm256_div_ps(dot, _mm256_sqrt_ps(len2)));
-    // max_ps(a, b) is a > b ? a : b and min_ps(a, b) a < b ? a : b: the operand order below
-    // gives std::max(0, c) and std::min(1, ·) exactly.
-    const __m256 k =
-        _mm256_fmadd_ps(_mm256_set1_ps(sh_.opt.light.diffuse), _mm256_max_ps(cosine, zero),
-                        _mm256_set1_ps(sh_.opt.light.ambient));
+    // max_ps(a, b) is a > b ? a : b and min_ps(a, b) a < b ? a : b: the operand order here and
+    // in finish8() gives std::max(0, c) and std::min(1, ·) exactly.
+    st->k = _mm256_fmadd_ps(_mm256_set1_ps(sh_.opt.light.diffuse), _mm256_max_ps(cosine, zero),
+                            _mm256_set1_ps(sh_.opt.light.ambient));
+    return true;
+  }
+
+  // Pixels p .. p + 8, second phase: all of them (the background where not covered).
+  void finish8(int64_t p, const Staged& st, float* out) const {
+    __m256 a[3];
+    if (tex_ != nullptr) {
+      texel_lookup8(st, a);
+    } else {
+      for (int c = 0; c < 3; ++c) a[c] = st.albedo[c];
+    }
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
     __m256 rgb[3], col[3];
     for (int c = 0; c < 3; ++c) {
-      col[c] = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(a[c], k), zero), one);
+      col[c] = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(a[c], st.k), zero), one);
     }
     interleave3x8(col[0], col[1], col[2], rgb);
-    if (cmask != 0xff) {
-      const __m256 m = _mm256_castsi256_ps(covered);
-      __m256 mask[3];
+    if (st.cmask != 0xff) {
+      __m256 bg[3], mask[3];
+      background8(p, bg);
+      const __m256 m = _mm256_castsi256_ps(st.covered);
       interleave3x8(m, m, m, mask);
       for (int i = 0; i < 3; ++i) rgb[i] = _mm256_blendv_ps(bg[i], rgb[i], mask[i]);
     }
     for (int i = 0; i < 3; ++i) _mm256_storeu_ps(out + 8 * i, rgb[i]);
   }
 
-  // texel() at eight (u, v).
-  void texel8(__m256 u, __m256 v, __m256 out[3]) const {
+  // The background of pixels p .. p + 8, interleaved.
+  void background8(int64_t p, __m256 bg[3]) const {
+    for (int i = 0; i < 3; ++i) {
+      bg[i] = bg_image_ != nullptr ? _mm256_loadu_ps(bg_image_ + 3 * p + 8 * i) : bg8_[i];
+    }
+  }
+
+  // texel() at eight (u, v), first half: weights and offsets, and a prefetch of the texels.
+  void texel_offsets8(__m256 u, __m256 v, Staged* st) const {
     const int tw = tex_->width, th = tex_->height;
     const __m256 zero = _mm256_setzero_ps(), half = _mm256_set1_ps(-0.5f);
     // max_ps(0, x) is x < 0 ? 0 : x and min_ps(W − 1, x) is W − 1 < x ? W − 1 : x: std::max(x,
@@ -271,20 +308,29 @@ class CentreShader {
     const __m256i one = _mm256_set1_epi32(1);
     const __m256i x1 = _mm256_min_epi32(_mm256_add_epi32(x0, one), _mm256_set1_epi32(tw - 1));
     const __m256i y1 = _mm256_min_epi32(_mm256_add_epi32(y0, one), _mm256_set1_epi32(th - 1));
-    const __m256 fx = _mm256_sub_ps(xf, _mm256_cvtepi32_ps(x0));
-    const __m256 fy = _mm256_sub_ps(yf, _mm256_cvtepi32_ps(y0));
+    st->fx = _mm256_sub_ps(xf, _mm256_cvtepi32_ps(x0));
+    st->fy = _mm256_sub_ps(yf, _mm256_cvtepi32_ps(y0));
     // Float offsets of texel (x0, y0) and the steps to (x1, y0) and (x0, y1).
     auto times3 = [](__m256i i) { return _mm256_add_epi32(_mm256_add_epi32(i, i), i); };
     const __m256i w = _mm256_set1_epi32(tw);
-    alignas(32) int32_t o[8], ox[8], oy[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(o),
+    _mm256_store_si256(reinterpret_cast<__m256i*>(st->o),
                        times3(_mm256_add_epi32(_mm256_mullo_epi32(y0, w), x0)));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(ox), times3(_mm256_sub_epi32(x1, x0)));
-    _mm256_store_si256(reinterpret_cast<__m256i*>(oy),
+    _mm256_store_si256(reinterpret_cast<__m256i*>(st->ox), times3(_mm256_sub_epi32(x1, x0)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(st->oy),
                        times3(_mm256_mullo_epi32(_mm256_sub_epi32(y1, y0), w)));
+    const float* t = tex_->rgb.data();
+    for (int l = 0; l < 8; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(t + st->o[l]), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(t + st->o[l] + st->oy[l]), _MM_HINT_T0);
+    }
+  }
+
+  // Second half: the lookups, one vector per channel.
+  void texel_lookup8(const Staged& st, __m256 out[3]) const {
     // Lanes j and j + 4 side by side, a texel's (r, g, b) in each 128-bit half: cheaper than
     // twelve gathers. A masked load reads the three floats, never one past the texture's end.
     const float* t = tex_->rgb.data();
+    const int32_t *o = st.o, *ox = st.ox, *oy = st.oy;
     const __m128i rgb_mask = _mm_setr_epi32(-1, -1, -1, 0);
     __m256 texel[4];
     for (int j = 0; j < 4; ++j) {
@@ -299,8 +345,8 @@ class CentreShader {
       const __m256 p10 = load2(oy[j], oy[k]);
       const __m256 p11 = load2(oy[j] + ox[j], oy[k] + ox[k]);
       const __m256i sel = _mm256_setr_epi32(j, j, j, j, k, k, k, k);
-      const __m256 fxj = _mm256_permutevar8x32_ps(fx, sel);
-      const __m256 fyj = _mm256_permutevar8x32_ps(fy, sel);
+      const __m256 fxj = _mm256_permutevar8x32_ps(st.fx, sel);
+      const __m256 fyj = _mm256_permutevar8x32_ps(st.fy, sel);
       const __m256 top = _mm256_fmadd_ps(_mm256_sub_ps(p01, p00), fxj, p00);
       const __m256 bottom = _mm256_fmadd_ps(_mm256_sub_ps(p11, p10), fxj, p10);
       texel[j] = _mm256_fmadd_ps(_mm256_sub_ps(bottom, top), fyj, top);
