@@ -1,6 +1,7 @@
 #include "data/synth/shading.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/error.h"
 #include "data/synth/raster_pass.h"
@@ -62,6 +63,7 @@ void render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
   if (S > 1 && opt.antialias == Antialias::kEdges) {
     // Sub-samples only in the 8×8-pixel tiles that hold a marked pixel.
     constexpr int kTile = 8;
+    static_assert(kTile == sizeof(uint64_t), "a tile row is read as one word");
     shading::edge_pixels(mesh, scratch.label, scratch.edges);
     const int W = camera.width, H = camera.height;
     const int tx = (W + kTile - 1) / kTile, ty = (H + kTile - 1) / kTile;
@@ -69,7 +71,13 @@ void render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
     for (int y = 0; y < H; ++y) {
       const uint8_t* e = scratch.edges.data() + static_cast<size_t>(y) * W;
       uint8_t* t = scratch.tiles.data() + static_cast<size_t>(y / kTile) * tx;
-      for (int x = 0; x < W; ++x) t[x / kTile] |= e[x];
+      int x = 0;
+      for (; x + kTile <= W; x += kTile) {  // a tile's row of 8 flags as one word
+        uint64_t row;
+        std::memcpy(&row, e + x, sizeof row);
+        t[x / kTile] |= row != 0;
+      }
+      for (; x < W; ++x) t[x / kTile] |= e[x];
     }
     scratch.sub.run(mesh, scratch.camv, sub_camera, raster, &scratch.tiles, kTile * S,
                     &scratch.label.kept_faces());
