@@ -104,7 +104,9 @@ struct Render {
 };
 
 // Colours of the samples of `fragments`: H·W·3, shaded where covered and the background where not
-// (the background image must match the fragments' size).
+// (the background image must match the fragments' size). Exactly what render() gives the pixels
+// it does not supersample under Antialias::kEdges. A dc::Error if the fragments' buffers do not
+// hold H·W face ids and H·W·3 barycentrics, or name a face the mesh does not have.
 std::vector<float> shade(const Mesh& mesh, const Fragments& fragments,
                          const ShadingOptions& options);
 
