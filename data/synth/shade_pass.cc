@@ -519,6 +519,24 @@ class PassShader {
   int lane_dx_[64], lane_dy_[64];
 };
 
+// Prefetches the cache lines of the sub-sample ids of the marked pixels of row y, eight pixels
+// (S × 8 ids per sub-sample row) at a time.
+void prefetch_sub_ids(const raster::RasterPass& sub, int S, const uint8_t* edges, int W, int y) {
+  const uint8_t* e = edges + static_cast<size_t>(y) * W;
+  for (int x = 0; x < W; x += 8) {
+    bool any = false;
+    for (int i = x; i < std::min(x + 8, W); ++i) any |= e[i] != 0;
+    if (!any) continue;
+    for (int sy = 0; sy < S; ++sy) {
+      const int32_t* ids = sub.id_row(S * y + sy) + S * x;
+      const int last = S * (std::min(x + 8, W) - x) - 1;
+      for (int k = 0; k <= last; k += 16)
+        _mm_prefetch(reinterpret_cast<const char*>(ids + k), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(ids + last), _MM_HINT_T0);
+    }
+  }
+}
+
 }  // namespace
 
 void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width, int height,
@@ -541,8 +559,12 @@ void shade_pass_edges(const Shader& shader, const Fragments& label, raster::Rast
   auto rows = [&](int64_t y0, int64_t y1) {
     // The centres first (they may write marked pixels too), then the marked pixels.
     shade_centres(shader, label, edges.data(), y0, y1, rgb.data());
+    if (y0 < y1) prefetch_sub_ids(sub, S, edges.data(), W, static_cast<int>(y0));
     for (int64_t y = y0; y < y1; ++y) {
       const uint8_t* e = edges.data() + y * W;
+      // The sub-sample ids of the next row's marked pixels, a row ahead: the id buffer is S² times
+      // the image (1 MB at 256×256, S = 2), and its marked parts are read sparsely.
+      if (y + 1 < y1) prefetch_sub_ids(sub, S, edges.data(), W, static_cast<int>(y + 1));
       for (int x = 0; x < W; ++x) {
         if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
       }
