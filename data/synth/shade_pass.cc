@@ -519,83 +519,23 @@ class PassShader {
   int lane_dx_[64], lane_dy_[64];
 };
 
-// The colour at pixel centres from the label pass's fragments: what Shader::operator() (and so
-// shade()) computes, with the common case (linear vertex attributes) inlined: one pixel costs a
-// few gathers from the mesh and one texture lookup, while per-triangle records would be built
-// for triangles that cover three or four pixels each.
-class CentreShader {
- public:
-  CentreShader(const Shader& shader, const Fragments& fragments) : sh_(shader), fr_(fragments) {
-    auto linear_vertex = [](const AttrRef& r) {
-      return !r.per_face && r.attr->interp == Interp::kLinear;
-    };
-    fast_ = linear_vertex(shader.normal) && linear_vertex(shader.albedo);
-    textured_ = shader.opt.texture != nullptr;
-  }
-
-  // The pixels of row y whose `skip` entry is 0; pixels where no triangle covers the centre take
-  // the background.
-  void row(int y, const uint8_t* skip, float* rgb) const {
-    const int W = fr_.width;
-    const ShadingOptions& o = sh_.opt;
-    const int32_t* faces = sh_.mesh.faces.data();
-    const float* normals = sh_.normal.attr->data.data();
-    const float* albedo = sh_.albedo.attr->data.data();
-    const float ambient = o.light.ambient, diffuse = o.light.diffuse;
-    const float l0 = sh_.light[0], l1 = sh_.light[1], l2 = sh_.light[2];
-    for (int x = 0; x < W; ++x) {
-      if (skip[x]) continue;
-      const int64_t p = static_cast<int64_t>(y) * W + x;
-      float* out = rgb + 3 * p;
-      const int32_t f = fr_.face[p];
-      if (f < 0) {
-        const float* bg =
-            o.background_image.empty() ? o.background.data() : &o.background_image[3 * p];
-        out[0] = bg[0];  // three stores, not a call to memmove
-        out[1] = bg[1];
-        out[2] = bg[2];
-        continue;
-      }
-      const float* b = &fr_.bary[3 * p];
-      if (!fast_) {
-        sh_(f, b, out);
-        continue;
-      }
-      const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
-      const float* na = normals + 3 * static_cast<int64_t>(fv[0]);
-      const float* nb = normals + 3 * static_cast<int64_t>(fv[1]);
-      const float* nc = normals + 3 * static_cast<int64_t>(fv[2]);
-      float n[3], a[3];
-      for (int i = 0; i < 3; ++i) n[i] = b[0] * na[i] + b[1] * nb[i] + b[2] * nc[i];
-      if (textured_) {
-        const float* ta = albedo + 2 * static_cast<int64_t>(fv[0]);
-        const float* tb = albedo + 2 * static_cast<int64_t>(fv[1]);
-        const float* tc = albedo + 2 * static_cast<int64_t>(fv[2]);
-        const float u = b[0] * ta[0] + b[1] * tb[0] + b[2] * tc[0];
-        const float v = b[0] * ta[1] + b[1] * tb[1] + b[2] * tc[1];
-        const std::array<float, 3> t = sample_bilinear(*o.texture, u, v);
-        a[0] = t[0];
-        a[1] = t[1];
-        a[2] = t[2];
-      } else {
-        const float* ca = albedo + 3 * static_cast<int64_t>(fv[0]);
-        const float* cb = albedo + 3 * static_cast<int64_t>(fv[1]);
-        const float* cc = albedo + 3 * static_cast<int64_t>(fv[2]);
-        for (int i = 0; i < 3; ++i) a[i] = b[0] * ca[i] + b[1] * cb[i] + b[2] * cc[i];
-      }
-      const float len2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
-      const float dot = n[0] * l0 + n[1] * l1 + n[2] * l2;
-      const float cosine = len2 > 0 ? dot / std::sqrt(len2) : 0;
-      const float k = ambient + diffuse * std::max(0.0f, cosine);
-      for (int c = 0; c < 3; ++c) out[c] = std::min(1.0f, std::max(0.0f, a[c] * k));
+// Prefetches the cache lines of the sub-sample ids of the marked pixels of row y, eight pixels
+// (S × 8 ids per sub-sample row) at a time.
+void prefetch_sub_ids(const raster::RasterPass& sub, int S, const uint8_t* edges, int W, int y) {
+  const uint8_t* e = edges + static_cast<size_t>(y) * W;
+  for (int x = 0; x < W; x += 8) {
+    bool any = false;
+    for (int i = x; i < std::min(x + 8, W); ++i) any |= e[i] != 0;
+    if (!any) continue;
+    for (int sy = 0; sy < S; ++sy) {
+      const int32_t* ids = sub.id_row(S * y + sy) + S * x;
+      const int last = S * (std::min(x + 8, W) - x) - 1;
+      for (int k = 0; k <= last; k += 16)
+        _mm_prefetch(reinterpret_cast<const char*>(ids + k), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(ids + last), _MM_HINT_T0);
     }
   }
-
- private:
-  const Shader& sh_;
-  const Fragments& fr_;
-  bool fast_ = false, textured_ = false;
-};
+}
 
 }  // namespace
 
@@ -611,111 +551,20 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
   }
 }
 
-void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges) {
-  const int W = label.width(), H = label.height();
-  const size_t N = static_cast<size_t>(W) * H;
-  // The three corner vertex indices of each triangle of the pass, at 3 (id + 1) so that the
-  // background id −1 reads −3, which matches no vertex.
-  const std::vector<raster::DrawTri>& tris = label.tris();
-  thread_local std::vector<int32_t> corners;
-  thread_local std::vector<uint8_t> marks, rows;
-  corners.resize(3 * (tris.size() + 1));
-  corners[0] = corners[1] = corners[2] = -3;
-  for (size_t t = 0; t < tris.size(); ++t) {
-    const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(label.prim(t).face)];
-    std::copy(fv, fv + 3, &corners[3 * (t + 1)]);
-  }
-  const int32_t* C = corners.data();
-  // Pixels p and q are continuous when they see the same triangle (or both background) or
-  // faces with a common vertex; a discontinuous 4-neighbour pair marks both. Eight pairs at a
-  // time: the ids are compared first (most pairs of a smooth surface see one triangle or
-  // neighbours), and only where they differ are the corners gathered from the table.
-  auto discontinuous8 = [&](const int32_t* ida, const int32_t* idb) -> unsigned {
-    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ida));
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idb));
-    const __m256i same_id = _mm256_cmpeq_epi32(a, b);
-    if (_mm256_movemask_ps(_mm256_castsi256_ps(same_id)) == 0xff) return 0;
-    const __m256i three = _mm256_set1_epi32(3);
-    const __m256i ia = _mm256_mullo_epi32(_mm256_add_epi32(a, _mm256_set1_epi32(1)), three);
-    const __m256i ib = _mm256_mullo_epi32(_mm256_add_epi32(b, _mm256_set1_epi32(1)), three);
-    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
-    const __m256i a0 = _mm256_i32gather_epi32(C, ia, 4);
-    const __m256i a1 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, one), 4);
-    const __m256i a2 = _mm256_i32gather_epi32(C, _mm256_add_epi32(ia, two), 4);
-    __m256i same = same_id;
-    for (int k = 0; k < 3; ++k) {
-      const __m256i bk = _mm256_i32gather_epi32(C, _mm256_add_epi32(ib, _mm256_set1_epi32(k)), 4);
-      same = _mm256_or_si256(same, _mm256_or_si256(_mm256_cmpeq_epi32(a0, bk),
-                                                   _mm256_or_si256(_mm256_cmpeq_epi32(a1, bk),
-                                                                   _mm256_cmpeq_epi32(a2, bk))));
-    }
-    return ~static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(same))) & 0xffu;
-  };
-  auto discontinuous1 = [&](int32_t ida, int32_t idb) {
-    if (ida == idb) return false;
-    const int32_t* a = C + 3 * static_cast<int64_t>(ida + 1);
-    const int32_t* b = C + 3 * static_cast<int64_t>(idb + 1);
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j)
-        if (a[i] == b[j]) return false;
-    return true;
-  };
-  marks.assign(N, 0);
-  uint8_t* M = marks.data();
-  for (int y = 0; y < H; ++y) {
-    const int32_t* ids = label.id_row(y);
-    const int32_t* below = y + 1 < H ? label.id_row(y + 1) : nullptr;
-    uint8_t* m = M + static_cast<size_t>(y) * W;
-    int x = 0;
-    for (; x + 8 < W; x += 8) {  // right neighbours x + 1 .. x + 8 exist
-      for (unsigned d = discontinuous8(ids + x, ids + x + 1); d != 0; d &= d - 1) {
-        const int l = __builtin_ctz(d);
-        m[x + l] = m[x + l + 1] = 1;
-      }
-    }
-    for (; x + 1 < W; ++x) {
-      if (discontinuous1(ids[x], ids[x + 1])) m[x] = m[x + 1] = 1;
-    }
-    if (below == nullptr) continue;
-    for (x = 0; x + 8 <= W; x += 8) {
-      for (unsigned d = discontinuous8(ids + x, below + x); d != 0; d &= d - 1) {
-        const int l = __builtin_ctz(d);
-        m[x + l] = m[W + x + l] = 1;
-      }
-    }
-    for (; x < W; ++x) {
-      if (discontinuous1(ids[x], below[x])) m[x] = m[W + x] = 1;
-    }
-  }
-  // Then their 3×3 neighbourhoods (which also covers diagonal pairs).
-  rows.resize(N);
-  for (int y = 0; y < H; ++y) {  // horizontal dilation
-    const uint8_t* m = M + static_cast<size_t>(y) * W;
-    uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
-    r[0] = m[0] | (W > 1 ? m[1] : 0);
-    for (int x = 1; x + 1 < W; ++x) r[x] = m[x - 1] | m[x] | m[x + 1];
-    if (W > 1) r[W - 1] = m[W - 2] | m[W - 1];
-  }
-  edges.resize(N);
-  for (int y = 0; y < H; ++y) {  // vertical dilation
-    uint8_t* e = edges.data() + static_cast<size_t>(y) * W;
-    const uint8_t* r = rows.data() + static_cast<size_t>(y) * W;
-    const uint8_t* up = y > 0 ? r - W : r;
-    const uint8_t* down = y + 1 < H ? r + W : r;
-    for (int x = 0; x < W; ++x) e[x] = r[x] | up[x] | down[x];
-  }
-}
-
 void shade_pass_edges(const Shader& shader, const Fragments& label, raster::RasterPass& sub, int S,
                       const std::vector<uint8_t>& edges, bool parallel, std::vector<float>& rgb) {
   const int W = label.width, H = label.height;
   rgb.resize(static_cast<size_t>(W) * H * 3);
-  const CentreShader centres(shader, label);
   PassShader subs(shader, sub, S, W, thread_recs());
   auto rows = [&](int64_t y0, int64_t y1) {
+    // The centres first (they may write marked pixels too), then the marked pixels.
+    shade_centres(shader, label, edges.data(), y0, y1, rgb.data());
+    if (y0 < y1) prefetch_sub_ids(sub, S, edges.data(), W, static_cast<int>(y0));
     for (int64_t y = y0; y < y1; ++y) {
       const uint8_t* e = edges.data() + y * W;
-      centres.row(static_cast<int>(y), e, rgb.data());
+      // The sub-sample ids of the next row's marked pixels, a row ahead: the id buffer is S² times
+      // the image (1 MB at 256×256, S = 2), and its marked parts are read sparsely.
+      if (y + 1 < y1) prefetch_sub_ids(sub, S, edges.data(), W, static_cast<int>(y + 1));
       for (int x = 0; x < W; ++x) {
         if (e[x]) subs.pixel(x, static_cast<int>(y), rgb.data() + 3 * (y * W + x));
       }

@@ -62,6 +62,17 @@ void shade_pass(const Shader& shader, raster::RasterPass& pass, int S, int width
 // occlusion, a seam of duplicated vertices or triangles smaller than a pixel).
 void edge_pixels(const Mesh& mesh, const raster::RasterPass& label, std::vector<uint8_t>& edges);
 
+// The colours at the pixel centres of `fragments` (a rasterization at pixel centres, such as
+// render()'s label pass), rows [y0, y1) of rgb (width × height × 3): shader's colour of each
+// covered pixel's fragment, the background elsewhere. The rules of Shader::operator(); with
+// linear vertex attributes their float operations (fused multiply-adds included) in a fixed
+// order, eight pixels per AVX2 vector with the same bits as one at a time (data/synth/
+// shade_centres.cc), which may differ from Shader::operator() by float rounding. With `skip`
+// (width × height, or null), the pixels whose entry is non-zero may be left unwritten or
+// written: the caller overwrites them. shade() is this function over all rows.
+void shade_centres(const Shader& shader, const Fragments& fragments, const uint8_t* skip,
+                   int64_t y0, int64_t y1, float* rgb);
+
 // Antialias::kEdges: the RGB image of the label pass (`label`, its fragments at the pixel
 // centres) where pixels marked in `edges` are the mean of their S×S sub-samples from `sub`
 // (rasterized on supersampled(camera, S), at least over the tiles holding marked pixels) exactly

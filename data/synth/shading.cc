@@ -1,6 +1,7 @@
 #include "data/synth/shading.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/error.h"
 #include "data/synth/raster_pass.h"
@@ -20,24 +21,29 @@ std::vector<float> shade(const Mesh& mesh, const Fragments& frags, const Shading
   shading::check_background(opt, frags.width, frags.height);
   const shading::Shader shader(mesh, opt);
   const int64_t N = frags.num_pixels();
-  std::vector<float> rgb(3 * N);
+  DC_CHECK(frags.face.size() == static_cast<size_t>(N) &&
+               frags.bary.size() == 3 * static_cast<size_t>(N),
+           "shade: fragments of ", frags.height, "×", frags.width, " hold ", frags.face.size(),
+           " face ids and ", frags.bary.size(), " barycentrics, expected ", N, " and ", 3 * N);
   for (int64_t p = 0; p < N; ++p) {
     const int32_t f = frags.face[p];
-    if (f >= 0) {
-      DC_CHECK(f < mesh.num_faces(), "shade: pixel ", p, " has face ", f, " but the mesh has ",
-               mesh.num_faces(), " faces (fragments of another mesh?)");
-      shader(f, &frags.bary[3 * p], &rgb[3 * p]);
-    } else {
-      const float* bg =
-          opt.background_image.empty() ? opt.background.data() : &opt.background_image[3 * p];
-      std::copy(bg, bg + 3, &rgb[3 * p]);
-    }
+    DC_CHECK(f < mesh.num_faces(), "shade: pixel ", p, " has face ", f, " but the mesh has ",
+             mesh.num_faces(), " faces (fragments of another mesh?)");
   }
+  std::vector<float> rgb(3 * N);
+  shading::shade_centres(shader, frags, nullptr, 0, frags.height, rgb.data());
   return rgb;
 }
 
 Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
               const RasterOptions& raster) {
+  Render out;
+  render(mesh, camera, opt, raster, out);
+  return out;
+}
+
+void render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
+            const RasterOptions& raster, Render& out) {
   DC_CHECK(opt.supersample >= 1 && opt.supersample <= 8, "render: supersample = ", opt.supersample,
            ", expected 1 to 8");
   raster::validate_inputs(mesh, camera, raster);
@@ -51,13 +57,13 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
 
   raster::Scratch& scratch = raster::thread_scratch();
   raster::camera_vertices(mesh, camera, scratch.camv);
-  Render out;
   // The label pass at the pixel centres.
   scratch.label.run(mesh, scratch.camv, camera, raster);
   scratch.label.resolve(out.fragments, raster.parallel);
   if (S > 1 && opt.antialias == Antialias::kEdges) {
     // Sub-samples only in the 8×8-pixel tiles that hold a marked pixel.
     constexpr int kTile = 8;
+    static_assert(kTile == sizeof(uint64_t), "a tile row is read as one word");
     shading::edge_pixels(mesh, scratch.label, scratch.edges);
     const int W = camera.width, H = camera.height;
     const int tx = (W + kTile - 1) / kTile, ty = (H + kTile - 1) / kTile;
@@ -65,13 +71,19 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
     for (int y = 0; y < H; ++y) {
       const uint8_t* e = scratch.edges.data() + static_cast<size_t>(y) * W;
       uint8_t* t = scratch.tiles.data() + static_cast<size_t>(y / kTile) * tx;
-      for (int x = 0; x < W; ++x) t[x / kTile] |= e[x];
+      int x = 0;
+      for (; x + kTile <= W; x += kTile) {  // a tile's row of 8 flags as one word
+        uint64_t row;
+        std::memcpy(&row, e + x, sizeof row);
+        t[x / kTile] |= row != 0;
+      }
+      for (; x < W; ++x) t[x / kTile] |= e[x];
     }
     scratch.sub.run(mesh, scratch.camv, sub_camera, raster, &scratch.tiles, kTile * S,
                     &scratch.label.kept_faces());
     shading::shade_pass_edges(shader, out.fragments, scratch.sub, S, scratch.edges, raster.parallel,
                               out.rgb);
-    return out;
+    return;
   }
   // The colour pass on the S×S sub-sample grid (the label pass itself when S = 1).
   raster::RasterPass* colour = &scratch.label;
@@ -83,7 +95,6 @@ Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& opt,
     colour = &scratch.sub;
   }
   shading::shade_pass(shader, *colour, S, camera.width, camera.height, raster.parallel, out.rgb);
-  return out;
 }
 
 }  // namespace dc

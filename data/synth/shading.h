@@ -104,12 +104,20 @@ struct Render {
 };
 
 // Colours of the samples of `fragments`: H·W·3, shaded where covered and the background where not
-// (the background image must match the fragments' size).
+// (the background image must match the fragments' size). Exactly what render() gives the pixels
+// it does not supersample under Antialias::kEdges. A dc::Error if the fragments' buffers do not
+// hold H·W face ids and H·W·3 barycentrics, or name a face the mesh does not have.
 std::vector<float> shade(const Mesh& mesh, const Fragments& fragments,
                          const ShadingOptions& options);
 
 // Rasterizes and shades `mesh` seen by `camera` (see the top of this file).
 Render render(const Mesh& mesh, const Camera& camera, const ShadingOptions& shading = {},
               const RasterOptions& raster = {});
+
+// The same into `out`, whose buffers are reused: every element is overwritten, so what `out`
+// held before does not matter, and a stream of renders of one size into one Render (a
+// thread_local in a data-loader worker) neither allocates nor clears its 20 bytes per pixel.
+void render(const Mesh& mesh, const Camera& camera, const ShadingOptions& shading,
+            const RasterOptions& raster, Render& out);
 
 }  // namespace dc

@@ -203,6 +203,14 @@ TEST(ShadingTest, BadInputIsReported) {
   opt.background_image.clear();
   opt.light.direction = {0, 0, 0};
   expect_error([&] { render(quad, cam, opt); }, {"light.direction"});
+  opt.light.direction = {0, 0, -1};
+  Fragments frags = rasterize(quad, cam);
+  frags.bary.pop_back();
+  expect_error([&] { shade(quad, frags, opt); },
+               {"shade: fragments of 6×6", "107 barycentrics", "expected 36 and 108"});
+  frags = rasterize(quad, cam);
+  frags.face[7] = 2;
+  expect_error([&] { shade(quad, frags, opt); }, {"pixel 7 has face 2", "mesh has 2 faces"});
 }
 
 }  // namespace
