@@ -320,6 +320,7 @@ void RasterPass::compute_planes(int32_t tri) {
     s.gy[k] = dx * scale;
     s.ci += s.c[k];
   }
+  s.face = pr.face;
   s.clipped = pr.v[0] >= num_vertices_ || pr.v[1] >= num_vertices_ || pr.v[2] >= num_vertices_;
   ready_[tri] = 1;
 }
@@ -356,7 +357,9 @@ void RasterPass::prepare_all_planes(bool parallel) {
   }
 }
 
-// fragment(), inlined into the per-pixel loop of resolve().
+// fragment(), inlined into the scalar per-pixel loop of resolve(). The fused multiply-adds are
+// spelled out so that resolve_block4() can repeat the same operations in the same order (and
+// so the same doubles) four pixels at a time, whatever the compiler contracts.
 __attribute__((always_inline)) inline void RasterPass::fragment_inline(int32_t tri, int x, int y,
                                                                        int32_t* face, float* bary,
                                                                        float* depth) const {
@@ -365,7 +368,7 @@ __attribute__((always_inline)) inline void RasterPass::fragment_inline(int32_t t
   double u[3], sum = 0;
   for (int k = 0; k < 3; ++k) {
     // Samples covered by the snapped triangle may sit a hair outside the unsnapped one.
-    u[k] = std::max(0.0, s.c[k] + s.gx[k] * dx + s.gy[k] * dy);
+    u[k] = std::max(0.0, std::fma(s.gy[k], dy, std::fma(s.gx[k], dx, s.c[k])));
     sum += u[k];
   }
   if (!(sum > 0)) {  // only a vanishing sliver can get here; its centroid stands for it
@@ -376,24 +379,121 @@ __attribute__((always_inline)) inline void RasterPass::fragment_inline(int32_t t
   double b[3] = {u[0] * inv, u[1] * inv, u[2] * inv};
   // Depth as the barycentric blend of the corners' depths (1/Σu unless a clamp acted), so depth
   // and every interpolated attribute describe the same surface point.
-  *depth = static_cast<float>(b[0] * s.z[0] + b[1] * s.z[1] + b[2] * s.z[2]);
-  const Prim& pr = prims_[tris_[tri].prim];
+  *depth = static_cast<float>(std::fma(b[2], s.z[2], std::fma(b[0], s.z[0], b[1] * s.z[1])));
   if (s.clipped) {
     // A piece of a clipped face: map to the face's own corners.
+    const Prim& pr = prims_[tris_[tri].prim];
     double w[3] = {0, 0, 0};
     for (int k = 0; k < 3; ++k) {
       const auto& cw = clip_weights(pr.v[k]);  // every corner of a clipped piece is a clip vertex
-      for (int j = 0; j < 3; ++j) w[j] += b[k] * cw[j];
+      for (int j = 0; j < 3; ++j) w[j] = std::fma(b[k], cw[j], w[j]);
     }
     std::copy(w, w + 3, b);
   }
-  *face = pr.face;
+  *face = s.face;
   for (int k = 0; k < 3; ++k) bary[k] = static_cast<float>(b[k]);
 }
 
 void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
                           float* depth) const {
   fragment_inline(tri, x, y, face, bary, depth);
+}
+
+namespace {
+
+// Transposes rows r[0..4) (four doubles each) into columns: r[j][k] becomes r[k][j].
+inline void transpose4(__m256d r[4]) {
+  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]);  // r00 r10 r02 r12
+  const __m256d t1 = _mm256_unpackhi_pd(r[0], r[1]);  // r01 r11 r03 r13
+  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]);  // r20 r30 r22 r32
+  const __m256d t3 = _mm256_unpackhi_pd(r[2], r[3]);  // r21 r31 r23 r33
+  r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
+  r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+  r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+  r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+// Interleaves three vectors of four floats (b0, b1, b2 of four pixels) into twelve floats,
+// pixel by pixel.
+inline void store_interleaved3(float* out, __m128 b0, __m128 b1, __m128 b2) {
+  const __m128 t0 = _mm_unpacklo_ps(b0, b1);  // b0a b1a b0b b1b
+  const __m128 t1 = _mm_unpackhi_ps(b0, b1);  // b0c b1c b0d b1d
+  const __m128 y0 = _mm_shuffle_ps(b2, t0, _MM_SHUFFLE(2, 2, 0, 0));
+  _mm_storeu_ps(out, _mm_shuffle_ps(t0, y0, _MM_SHUFFLE(2, 0, 1, 0)));  // b0a b1a b2a b0b
+  const __m128 y1 = _mm_shuffle_ps(t0, b2, _MM_SHUFFLE(1, 1, 3, 3));
+  _mm_storeu_ps(out + 4, _mm_shuffle_ps(y1, t1, _MM_SHUFFLE(1, 0, 2, 0)));  // b1b b2b b0c b1c
+  const __m128 y2 = _mm_shuffle_ps(b2, t1, _MM_SHUFFLE(2, 2, 2, 2));
+  const __m128 z2 = _mm_shuffle_ps(t1, b2, _MM_SHUFFLE(3, 3, 3, 3));
+  _mm_storeu_ps(out + 8, _mm_shuffle_ps(y2, z2, _MM_SHUFFLE(2, 0, 2, 0)));  // b2c b0d b1d b2d
+}
+
+}  // namespace
+
+bool RasterPass::resolve_block4(int x, int y, const int32_t* ids, int32_t* face, float* bary,
+                                float* depth) const {
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ids));
+  const __m128i covered = _mm_cmpgt_epi32(q, _mm_set1_epi32(-1));
+  if (_mm_testz_si128(covered, covered)) {  // all background
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(face), _mm_set1_epi32(-1));
+    const __m128 zero = _mm_setzero_ps();
+    _mm_storeu_ps(bary, zero);
+    _mm_storeu_ps(bary + 4, zero);
+    _mm_storeu_ps(bary + 8, zero);
+    _mm_storeu_ps(depth, zero);
+    return true;
+  }
+  // The records of the four winners (background lanes read the first covered lane's record and
+  // are masked at the end), transposed into one vector per field.
+  alignas(16) int32_t tri[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(tri), q);
+  const int32_t any = tri[__builtin_ctz(_mm_movemask_ps(_mm_castsi128_ps(covered)))];
+  __m256d r[4][4];
+  for (int l = 0; l < 4; ++l) {
+    const double* rec = reinterpret_cast<const double*>(&planes_[tri[l] >= 0 ? tri[l] : any]);
+    for (int j = 0; j < 4; ++j) r[j][l] = _mm256_load_pd(rec + 4 * j);
+  }
+  for (int j = 0; j < 4; ++j) transpose4(r[j]);
+  // r[0]: ox oy c0 c1 · r[1]: c2 gx0 gx1 gx2 · r[2]: gy0 gy1 gy2 ci · r[3]: z0 z1 z2 (face,
+  // clipped)
+  const __m256i tail = _mm256_castpd_si256(r[3][3]);  // per lane: face (low), clipped (high)
+  const __m256i clipped = _mm256_srli_epi64(tail, 32);
+  const __m256i covered64 = _mm256_cvtepi32_epi64(covered);
+  if (!_mm256_testz_si256(clipped, covered64)) return false;  // a clipped piece: scalar
+
+  const __m256d xs = _mm256_add_pd(_mm256_set1_pd(x), _mm256_setr_pd(0, 1, 2, 3));
+  const __m256d dx = _mm256_sub_pd(xs, r[0][0]);
+  const __m256d dy = _mm256_sub_pd(_mm256_set1_pd(y), r[0][1]);
+  const __m256d zero = _mm256_setzero_pd();
+  const __m256d c[3] = {r[0][2], r[0][3], r[1][0]};
+  const __m256d gx[3] = {r[1][1], r[1][2], r[1][3]};
+  const __m256d gy[3] = {r[2][0], r[2][1], r[2][2]};
+  __m256d u[3];
+  // max_pd(v, 0) is (v > 0 ? v : 0), std::max(0.0, v) of fragment_inline (NaN included).
+  for (int k = 0; k < 3; ++k) {
+    u[k] = _mm256_max_pd(_mm256_fmadd_pd(gy[k], dy, _mm256_fmadd_pd(gx[k], dx, c[k])), zero);
+  }
+  const __m256d sum = _mm256_add_pd(_mm256_add_pd(u[0], u[1]), u[2]);
+  const __m256d positive = _mm256_cmp_pd(sum, zero, _CMP_GT_OQ);
+  if (_mm256_testc_pd(positive, _mm256_castsi256_pd(covered64)) == 0) {
+    return false;  // a vanishing sliver (centroid rule): scalar
+  }
+  const __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
+  const __m256d b0 = _mm256_mul_pd(u[0], inv), b1 = _mm256_mul_pd(u[1], inv),
+                b2 = _mm256_mul_pd(u[2], inv);
+  const __m256d d =
+      _mm256_fmadd_pd(b2, r[3][2], _mm256_fmadd_pd(b0, r[3][0], _mm256_mul_pd(b1, r[3][1])));
+  // Background lanes: face −1, barycentrics and depth 0.
+  const __m128 keep = _mm_castsi128_ps(covered);
+  _mm_storeu_ps(depth, _mm_and_ps(_mm256_cvtpd_ps(d), keep));
+  store_interleaved3(bary, _mm_and_ps(_mm256_cvtpd_ps(b0), keep),
+                     _mm_and_ps(_mm256_cvtpd_ps(b1), keep), _mm_and_ps(_mm256_cvtpd_ps(b2), keep));
+  // The faces: the low halves of the tail lanes.
+  const __m256i faces64 =
+      _mm256_permutevar8x32_epi32(tail, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
+  const __m128i faces = _mm256_castsi256_si128(faces64);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(face),
+                   _mm_blendv_epi8(_mm_set1_epi32(-1), faces, covered));
+  return true;
 }
 
 void RasterPass::resolve(Fragments& out, bool parallel) {
@@ -404,20 +504,31 @@ void RasterPass::resolve(Fragments& out, bool parallel) {
   out.face.resize(N);
   out.bary.resize(3 * N);
   out.depth.resize(N);
+  int32_t* face = out.face.data();
+  float* bary = out.bary.data();
+  float* depth = out.depth.data();
+  auto one = [&](int x, int y, int32_t q, int64_t p) {
+    if (q >= 0) {
+      fragment_inline(q, x, y, &face[p], &bary[3 * p], &depth[p]);
+    } else {
+      face[p] = -1;
+      bary[3 * p] = bary[3 * p + 1] = bary[3 * p + 2] = 0.0f;
+      depth[p] = 0.0f;
+    }
+  };
   auto rows = [&](int64_t r0, int64_t r1) {
     for (int64_t y = r0; y < r1; ++y) {
       const int32_t* ids = id_row(static_cast<int>(y));
-      for (int x = 0; x < W; ++x) {
+      const int yi = static_cast<int>(y);
+      int x = 0;
+      // Four pixels at a time; a block holding a clipped piece or a sliver is redone one by one.
+      for (; x + 4 <= W; x += 4) {
         const int64_t p = y * W + x;
-        const int32_t q = ids[x];
-        if (q >= 0) {  // every plane is ready (prepared below)
-          fragment_inline(q, x, static_cast<int>(y), &out.face[p], &out.bary[3 * p], &out.depth[p]);
-        } else {
-          out.face[p] = -1;
-          out.bary[3 * p] = out.bary[3 * p + 1] = out.bary[3 * p + 2] = 0.0f;
-          out.depth[p] = 0.0f;
+        if (!resolve_block4(x, yi, ids + x, &face[p], &bary[3 * p], &depth[p])) {
+          for (int l = 0; l < 4; ++l) one(x + l, yi, ids[x + l], p + l);
         }
       }
+      for (; x < W; ++x) one(x, yi, ids[x], y * W + x);
     }
   };
   // Every plane up front: then planes() only reads (parallel), and serially one sweep over the

@@ -51,13 +51,19 @@ struct DrawTri {
 // Perspective-correct interpolation planes of a triangle (the prim's corners in their own order):
 // u_k(x, y) = c[k] + gx[k] (x − ox) + gy[k] (y − oy) = λ_k / Z_k; 1/Z = Σ u_k and the
 // barycentrics are u_k / Σ u.
-struct Planes {
+//
+// Exactly four 32-byte rows of four doubles (the last row's fourth slot holds face and clipped),
+// aligned, so that resolve() loads the records of four pixels as 4 × 4 blocks and transposes
+// them into one vector per field.
+struct alignas(32) Planes {
   double ox, oy;
   double c[3], gx[3], gy[3];
   double ci;    // Σ c[k]
   double z[3];  // the corners' depths
-  bool clipped;
+  int32_t face;
+  int32_t clipped;  // 1: a piece of a clipped face (its corners are clip vertices), else 0
 };
+static_assert(sizeof(Planes) == 128, "Planes: four rows of four doubles");
 
 // A std::allocator that aligns to 32 bytes (AVX2 loads and stores of whole blocks).
 template <typename T>
@@ -138,6 +144,11 @@ class RasterPass {
 
  private:
   void fragment_inline(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
+  // The fragments of pixels x .. x+3 of row y (winners ids[0..4)) into face[0..4), bary[0..12),
+  // depth[0..4), bit-identical to fragment_inline(); false (nothing written) where a block holds
+  // a clipped piece or a sliver's centroid case, which the caller resolves one pixel at a time.
+  bool resolve_block4(int x, int y, const int32_t* ids, int32_t* face, float* bary,
+                      float* depth) const;
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);
@@ -153,7 +164,7 @@ class RasterPass {
   std::vector<DrawTri> tris_;
   std::vector<float, Aligned32<float>> inv_depth_;  // height × stride
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
-  std::vector<Planes> planes_;                      // per tri, valid where ready_
+  std::vector<Planes, Aligned32<Planes>> planes_;   // per tri, valid where ready_
   std::vector<uint8_t> ready_;
   std::vector<int32_t> kept_;
   // Tile mode of run() (null: the whole image).
