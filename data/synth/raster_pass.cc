@@ -62,9 +62,6 @@ void clip_polygon(const Plane& plane, const std::vector<ClipVertex>& in,
   }
 }
 
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
-
 // std::llround (half away from zero) without the library call: v − trunc(v) is exact.
 inline int64_t round_half_away(double v) {
   const double t = std::trunc(v);
@@ -318,28 +315,30 @@ void camera_vertices(const Mesh& mesh, const Camera& cam, std::vector<Vec3>& out
 }
 
 void RasterPass::add_prim(int32_t face, int32_t a, int32_t b, int32_t c) {
-  const int32_t p = static_cast<int32_t>(prims_.size());
-  prims_.push_back({face, {a, b, c}});
   const ScreenVertex* v[3] = {&screen_[a], &screen_[b], &screen_[c]};
+  // The cheap rejections first (most triangles of a tiled pass fail the tile test): the sample
+  // bounding box, with floor and ceiling divisions by kSub as arithmetic shifts.
+  const int64_t minX = std::min({v[0]->X, v[1]->X, v[2]->X});
+  const int64_t maxX = std::max({v[0]->X, v[1]->X, v[2]->X});
+  const int64_t minY = std::min({v[0]->Y, v[1]->Y, v[2]->Y});
+  const int64_t maxY = std::max({v[0]->Y, v[1]->Y, v[2]->Y});
+  DrawTri t;
+  t.x0 = static_cast<int32_t>(std::max<int64_t>(0, (minX + kSub - 1) >> kSubBits));
+  t.x1 = static_cast<int32_t>(std::min<int64_t>(width_ - 1, maxX >> kSubBits));
+  t.y0 = static_cast<int32_t>(std::max<int64_t>(0, (minY + kSub - 1) >> kSubBits));
+  t.y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, maxY >> kSubBits));
+  if (t.x0 > t.x1 || t.y0 > t.y1) return;
+  if (tiles_ != nullptr && !touches_tiles(t.x0, t.x1, t.y0, t.y1)) return;
   const int64_t area = snapped_area(v);
   if (area == 0) return;
-  DrawTri t;
   int order[3] = {0, 1, 2};
   if (area < 0) std::swap(order[1], order[2]);
   for (int k = 0; k < 3; ++k) {
     t.X[k] = static_cast<int32_t>(v[order[k]]->X);
     t.Y[k] = static_cast<int32_t>(v[order[k]]->Y);
   }
-  const int64_t minX = std::min({v[0]->X, v[1]->X, v[2]->X});
-  const int64_t maxX = std::max({v[0]->X, v[1]->X, v[2]->X});
-  const int64_t minY = std::min({v[0]->Y, v[1]->Y, v[2]->Y});
-  const int64_t maxY = std::max({v[0]->Y, v[1]->Y, v[2]->Y});
-  t.x0 = static_cast<int32_t>(std::max<int64_t>(0, ceil_div(minX, kSub)));
-  t.x1 = static_cast<int32_t>(std::min<int64_t>(width_ - 1, floor_div(maxX, kSub)));
-  t.y0 = static_cast<int32_t>(std::max<int64_t>(0, ceil_div(minY, kSub)));
-  t.y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, floor_div(maxY, kSub)));
-  if (t.x0 > t.x1 || t.y0 > t.y1) return;
-  if (tiles_ != nullptr && !touches_tiles(t.x0, t.x1, t.y0, t.y1)) return;
+  const int32_t p = static_cast<int32_t>(prims_.size());
+  prims_.push_back({face, {a, b, c}});
   // The 1/Z plane for the depth test: Σ_k λ_k / Z_k, with λ_k the edge function of the opposite
   // edge over the area.
   double px[3], py[3];
@@ -501,35 +500,39 @@ bool RasterPass::resolve_block4(int x, int y, const int32_t* ids, int32_t* face,
     return true;
   }
   // The records of the four winners (background lanes read the first covered lane's record and
-  // are masked at the end), transposed into one vector per field.
+  // are masked at the end), one row of four doubles at a time, transposed into one vector per
+  // field and consumed before the next row is loaded (no spills).
   alignas(16) int32_t tri[4];
   _mm_store_si128(reinterpret_cast<__m128i*>(tri), q);
   const int32_t any = tri[__builtin_ctz(_mm_movemask_ps(_mm_castsi128_ps(covered)))];
-  __m256d r[4][4];
+  const double* rec[4];
   for (int l = 0; l < 4; ++l) {
-    const double* rec = reinterpret_cast<const double*>(&planes_[tri[l] >= 0 ? tri[l] : any]);
-    for (int j = 0; j < 4; ++j) r[j][l] = _mm256_load_pd(rec + 4 * j);
+    rec[l] = reinterpret_cast<const double*>(&planes_[tri[l] >= 0 ? tri[l] : any]);
   }
-  for (int j = 0; j < 4; ++j) transpose4(r[j]);
-  // r[0]: ox oy c0 c1 · r[1]: c2 gx0 gx1 gx2 · r[2]: gy0 gy1 gy2 ci · r[3]: z0 z1 z2 (face,
-  // clipped)
-  const __m256i tail = _mm256_castpd_si256(r[3][3]);  // per lane: face (low), clipped (high)
-  const __m256i clipped = _mm256_srli_epi64(tail, 32);
+  auto row = [&](int j, __m256d r[4]) {
+    for (int l = 0; l < 4; ++l) r[l] = _mm256_load_pd(rec[l] + 4 * j);
+    transpose4(r);
+  };
+  __m256d r[4];
+  row(3, r);                                       // z0 z1 z2, (face, clipped)
+  const __m256i tail = _mm256_castpd_si256(r[3]);  // per lane: face (low), clipped (high)
   const __m256i covered64 = _mm256_cvtepi32_epi64(covered);
-  if (!_mm256_testz_si256(clipped, covered64)) return false;  // a clipped piece: scalar
-
-  const __m256d xs = _mm256_add_pd(_mm256_set1_pd(x), _mm256_setr_pd(0, 1, 2, 3));
-  const __m256d dx = _mm256_sub_pd(xs, r[0][0]);
-  const __m256d dy = _mm256_sub_pd(_mm256_set1_pd(y), r[0][1]);
-  const __m256d zero = _mm256_setzero_pd();
-  const __m256d c[3] = {r[0][2], r[0][3], r[1][0]};
-  const __m256d gx[3] = {r[1][1], r[1][2], r[1][3]};
-  const __m256d gy[3] = {r[2][0], r[2][1], r[2][2]};
-  __m256d u[3];
-  // max_pd(v, 0) is (v > 0 ? v : 0), std::max(0.0, v) of fragment_inline (NaN included).
-  for (int k = 0; k < 3; ++k) {
-    u[k] = _mm256_max_pd(_mm256_fmadd_pd(gy[k], dy, _mm256_fmadd_pd(gx[k], dx, c[k])), zero);
+  if (!_mm256_testz_si256(_mm256_srli_epi64(tail, 32), covered64)) {
+    return false;  // a clipped piece: scalar
   }
+  const __m256d z[3] = {r[0], r[1], r[2]};
+  row(0, r);  // ox oy c0 c1
+  const __m256d xs = _mm256_add_pd(_mm256_set1_pd(x), _mm256_setr_pd(0, 1, 2, 3));
+  const __m256d dx = _mm256_sub_pd(xs, r[0]);
+  const __m256d dy = _mm256_sub_pd(_mm256_set1_pd(y), r[1]);
+  __m256d u[3] = {r[2], r[3]};
+  row(1, r);  // c2 gx0 gx1 gx2
+  u[2] = r[0];
+  for (int k = 0; k < 3; ++k) u[k] = _mm256_fmadd_pd(r[k + 1], dx, u[k]);
+  row(2, r);  // gy0 gy1 gy2 ci
+  // max_pd(v, 0) is (v > 0 ? v : 0), std::max(0.0, v) of fragment_inline (NaN included).
+  const __m256d zero = _mm256_setzero_pd();
+  for (int k = 0; k < 3; ++k) u[k] = _mm256_max_pd(_mm256_fmadd_pd(r[k], dy, u[k]), zero);
   const __m256d sum = _mm256_add_pd(_mm256_add_pd(u[0], u[1]), u[2]);
   const __m256d positive = _mm256_cmp_pd(sum, zero, _CMP_GT_OQ);
   if (_mm256_testc_pd(positive, _mm256_castsi256_pd(covered64)) == 0) {
@@ -538,8 +541,7 @@ bool RasterPass::resolve_block4(int x, int y, const int32_t* ids, int32_t* face,
   const __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
   const __m256d b0 = _mm256_mul_pd(u[0], inv), b1 = _mm256_mul_pd(u[1], inv),
                 b2 = _mm256_mul_pd(u[2], inv);
-  const __m256d d =
-      _mm256_fmadd_pd(b2, r[3][2], _mm256_fmadd_pd(b0, r[3][0], _mm256_mul_pd(b1, r[3][1])));
+  const __m256d d = _mm256_fmadd_pd(b2, z[2], _mm256_fmadd_pd(b0, z[0], _mm256_mul_pd(b1, z[1])));
   // Background lanes: face −1, barycentrics and depth 0.
   const __m128 keep = _mm_castsi128_ps(covered);
   _mm_storeu_ps(depth, _mm_and_ps(_mm256_cvtpd_ps(d), keep));
