@@ -32,7 +32,9 @@ struct ClipVertex {
 struct Plane {
   Vec3 n;
   double d;
-  double eval(const Vec3& p) const { return dot(n, p) + d; }
+  // dot(n, p) + d with its fused multiply-adds spelled out (what the compiler contracted it to),
+  // so that project_vertices() repeats it exactly four vertices at a time.
+  double eval(const Vec3& p) const { return std::fma(n.z, p.z, std::fma(n.x, p.x, n.y * p.y)) + d; }
 };
 
 // The point where segment (a, b) crosses `plane`. The endpoints are put in a canonical order
@@ -69,15 +71,77 @@ inline int64_t round_half_away(double v) {
   return static_cast<int64_t>(t) + (d >= 0.5) - (d <= -0.5);
 }
 
+// The screen position of camera-space point p (in front of the near plane). The fused
+// multiply-adds are spelled out (what the compiler contracted them to) so that
+// project_vertices() repeats them exactly.
 ScreenVertex to_screen(const Camera& cam, const Vec3& p) {
   ScreenVertex s;
   s.inv_z = 1.0 / p.z;
-  s.x = cam.fx * p.x * s.inv_z + cam.cx;
-  s.y = cam.fy * p.y * s.inv_z + cam.cy;
+  s.x = std::fma(cam.fx * p.x, s.inv_z, cam.cx);
+  s.y = std::fma(cam.fy * p.y, s.inv_z, cam.cy);
   // Points reaching here are inside the guard band, so the rounding cannot overflow.
   s.X = round_half_away(s.x * kSub);
   s.Y = round_half_away(s.y * kSub);
   return s;
+}
+
+// round_half_away() of four doubles whose rounded values fit in int32 (lanes that do not give
+// unspecified values).
+inline __m256i round_half_away4(__m256d v) {
+  const __m256d t = _mm256_round_pd(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d d = _mm256_sub_pd(v, t);  // exact
+  const __m256i up = _mm256_castpd_si256(_mm256_cmp_pd(d, _mm256_set1_pd(0.5), _CMP_GE_OQ));
+  const __m256i down = _mm256_castpd_si256(_mm256_cmp_pd(d, _mm256_set1_pd(-0.5), _CMP_LE_OQ));
+  const __m256i ti = _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(t));
+  return _mm256_add_epi64(_mm256_sub_epi64(ti, up), down);  // masks are −1 where set
+}
+
+// Outcodes (bit p set when outside planes[p]) of the first V vertices of `camv`, and the screen
+// positions of those inside all five planes, four vertices at a time: the operations of
+// Plane::eval() and to_screen() in the same order, so the same bits as one vertex at a time.
+void project_vertices(const std::vector<Vec3>& camv, int64_t V, const Camera& cam,
+                      const Plane planes[5], uint8_t* outcode, ScreenVertex* screen) {
+  int64_t i = 0;
+  for (; i + 4 <= V; i += 4) {
+    const Vec3* p = &camv[i];
+    const __m256d px = _mm256_setr_pd(p[0].x, p[1].x, p[2].x, p[3].x);
+    const __m256d py = _mm256_setr_pd(p[0].y, p[1].y, p[2].y, p[3].y);
+    const __m256d pz = _mm256_setr_pd(p[0].z, p[1].z, p[2].z, p[3].z);
+    int code[4] = {0, 0, 0, 0};
+    for (int k = 0; k < 5; ++k) {
+      const Plane& pl = planes[k];
+      const __m256d e =
+          _mm256_add_pd(_mm256_fmadd_pd(_mm256_set1_pd(pl.n.z), pz,
+                                        _mm256_fmadd_pd(_mm256_set1_pd(pl.n.x), px,
+                                                        _mm256_mul_pd(_mm256_set1_pd(pl.n.y), py))),
+                        _mm256_set1_pd(pl.d));
+      const int out = _mm256_movemask_pd(_mm256_cmp_pd(e, _mm256_setzero_pd(), _CMP_LT_OQ));
+      for (int l = 0; l < 4; ++l) code[l] |= ((out >> l) & 1) << k;
+    }
+    const __m256d inv_z = _mm256_div_pd(_mm256_set1_pd(1.0), pz);
+    const __m256d x =
+        _mm256_fmadd_pd(_mm256_mul_pd(_mm256_set1_pd(cam.fx), px), inv_z, _mm256_set1_pd(cam.cx));
+    const __m256d y =
+        _mm256_fmadd_pd(_mm256_mul_pd(_mm256_set1_pd(cam.fy), py), inv_z, _mm256_set1_pd(cam.cy));
+    const __m256d sub = _mm256_set1_pd(static_cast<double>(kSub));
+    alignas(32) double xs[4], ys[4], iz[4];
+    alignas(32) int64_t X[4], Y[4];
+    _mm256_store_pd(xs, x);
+    _mm256_store_pd(ys, y);
+    _mm256_store_pd(iz, inv_z);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(X), round_half_away4(_mm256_mul_pd(x, sub)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(Y), round_half_away4(_mm256_mul_pd(y, sub)));
+    for (int l = 0; l < 4; ++l) {
+      outcode[i + l] = static_cast<uint8_t>(code[l]);
+      if (code[l] == 0) screen[i + l] = {xs[l], ys[l], iz[l], X[l], Y[l]};
+    }
+  }
+  for (; i < V; ++i) {
+    unsigned code = 0;
+    for (int k = 0; k < 5; ++k) code |= unsigned(planes[k].eval(camv[i]) < 0) << k;
+    outcode[i] = static_cast<uint8_t>(code);
+    if (code == 0) screen[i] = to_screen(cam, camv[i]);
+  }
 }
 
 int64_t snapped_area(const ScreenVertex* const v[3]) {
@@ -683,12 +747,7 @@ void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Came
   // those inside all planes (those of faces that need no clipping).
   outcode_.resize(V);
   screen_.resize(V);
-  for (int64_t i = 0; i < V; ++i) {
-    unsigned code = 0;
-    for (int p = 0; p < 5; ++p) code |= unsigned(planes[p].eval(camv[i]) < 0) << p;
-    outcode_[i] = static_cast<uint8_t>(code);
-    if (code == 0) screen_[i] = to_screen(cam, camv[i]);
-  }
+  project_vertices(camv, V, cam, planes, outcode_.data(), screen_.data());
 
   prims_.reserve(F);
   tris_.reserve(F);

@@ -88,7 +88,8 @@ TEST(RasterPassTest, ResolveEqualsFragmentBitForBit) {
   Rng rng(11);
   for (int i = 0; i < 300; ++i) {
     const double x = rng.uniform(1, 30), y = rng.uniform(1, 20), dx = rng.uniform(-6, 6),
-                 dy = rng.uniform(-6, 6), off = rng.uniform(-1, 1) * (i % 2 ? 1.0 / 512 : 0.4), z = rng.uniform(1, 3);
+                 dy = rng.uniform(-6, 6), off = rng.uniform(-1, 1) * (i % 2 ? 1.0 / 512 : 0.4),
+                 z = rng.uniform(1, 3);
     const int v = static_cast<int>(slivers.num_vertices());
     slivers.add_vertex(at_pixel(x, y, z));
     slivers.add_vertex(at_pixel(x + dx, y + dy, z * 1.1));
@@ -96,6 +97,34 @@ TEST(RasterPassTest, ResolveEqualsFragmentBitForBit) {
     slivers.add_face(v, v + 1, v + 2);
   }
   expect_resolve_matches_fragment(slivers, screen_camera(33, 23), RasterOptions{}, "slivers");
+}
+
+// The mesh with its vertex list rotated by `shift` places (faces re-indexed, same face order).
+Mesh rotate_vertices(const Mesh& m, int shift) {
+  const int64_t V = m.num_vertices();
+  Mesh out;
+  for (int64_t i = 0; i < V; ++i) out.add_vertex(m.vertex((i + V - shift) % V));
+  for (int64_t f = 0; f < m.num_faces(); ++f) {
+    const int32_t* v = &m.faces[3 * f];
+    out.add_face((v[0] + shift) % V, (v[1] + shift) % V, (v[2] + shift) % V);
+  }
+  return out;
+}
+
+TEST(RasterPassTest, VertexOrderDoesNotChangeAnyBit) {
+  // Vertices are projected four at a time with a one-at-a-time tail: rotating the vertex list
+  // moves every vertex through other lanes and the tail, and must not change a bit.
+  const Mesh sphere = uv_sphere({0, 0, 0}, 1.0, 17, 22);
+  ASSERT_NE(sphere.num_vertices() % 4, 0);
+  Camera cam = make_camera(53, 41, 50.0);
+  look_at(cam, {0.4, -0.3, -3.0}, {0, 0, 0}, {0, 1, 0});
+  const Fragments ref = rasterize(sphere, cam);
+  for (int shift : {1, 2, 3}) {
+    const Fragments f = rasterize(rotate_vertices(sphere, shift), cam);
+    EXPECT_EQ(f.face, ref.face) << shift;
+    EXPECT_EQ(f.bary, ref.bary) << shift;
+    EXPECT_EQ(f.depth, ref.depth) << shift;
+  }
 }
 
 // A triangle soup on the 1/256-pixel grid at depths 2^k (so each triangle's 1/Z is a constant
