@@ -386,40 +386,47 @@ void RasterPass::add_prim(int32_t face, int32_t a, int32_t b, int32_t c) {
   const int64_t maxX = std::max({v[0]->X, v[1]->X, v[2]->X});
   const int64_t minY = std::min({v[0]->Y, v[1]->Y, v[2]->Y});
   const int64_t maxY = std::max({v[0]->Y, v[1]->Y, v[2]->Y});
-  DrawTri t;
-  t.x0 = static_cast<int32_t>(std::max<int64_t>(0, (minX + kSub - 1) >> kSubBits));
-  t.x1 = static_cast<int32_t>(std::min<int64_t>(width_ - 1, maxX >> kSubBits));
-  t.y0 = static_cast<int32_t>(std::max<int64_t>(0, (minY + kSub - 1) >> kSubBits));
-  t.y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, maxY >> kSubBits));
-  if (t.x0 > t.x1 || t.y0 > t.y1) return;
-  if (tiles_ != nullptr && !touches_tiles(t.x0, t.x1, t.y0, t.y1)) return;
+  const int32_t x0 = static_cast<int32_t>(std::max<int64_t>(0, (minX + kSub - 1) >> kSubBits));
+  const int32_t x1 = static_cast<int32_t>(std::min<int64_t>(width_ - 1, maxX >> kSubBits));
+  const int32_t y0 = static_cast<int32_t>(std::max<int64_t>(0, (minY + kSub - 1) >> kSubBits));
+  const int32_t y1 = static_cast<int32_t>(std::min<int64_t>(height_ - 1, maxY >> kSubBits));
+  if (x0 > x1 || y0 > y1) return;
+  if (tiles_ != nullptr && !touches_tiles(x0, x1, y0, y1)) return;
   const int64_t area = snapped_area(v);
   if (area == 0) return;
+  const int32_t p = static_cast<int32_t>(prims_.size());
+  prims_.push_back({face, {a, b, c}});
+  // Written in place: a DrawTri built on the stack and copied costs a store-forwarding stall.
+  DrawTri& t = tris_.emplace_back();
+  t.x0 = x0;
+  t.x1 = x1;
+  t.y0 = y0;
+  t.y1 = y1;
   int order[3] = {0, 1, 2};
   if (area < 0) std::swap(order[1], order[2]);
   for (int k = 0; k < 3; ++k) {
     t.X[k] = static_cast<int32_t>(v[order[k]]->X);
     t.Y[k] = static_cast<int32_t>(v[order[k]]->Y);
   }
-  const int32_t p = static_cast<int32_t>(prims_.size());
-  prims_.push_back({face, {a, b, c}});
   // The 1/Z plane for the depth test: Σ_k λ_k / Z_k, with λ_k the edge function of the opposite
   // edge over the area.
   double px[3], py[3];
   const double rA = 1.0 / plane_positions(v, area, px, py);
+  // (The fused multiply-adds are what the compiler contracted the plain expressions to.)
   double gx = 0, gy = 0;
-  for (int k = 0; k < 3; ++k) {
-    const int i = (k + 1) % 3, j = (k + 2) % 3;
-    gx -= (py[j] - py[i]) * v[k]->inv_z;
-    gy += (px[j] - px[i]) * v[k]->inv_z;
-  }
+  auto term = [&](int k, int i, int j) {
+    gx = std::fma(-(py[j] - py[i]), v[k]->inv_z, gx);
+    gy = std::fma(px[j] - px[i], v[k]->inv_z, gy);
+  };
+  term(0, 1, 2);
+  term(1, 2, 0);
+  term(2, 0, 1);
   gx *= rA;
   gy *= rA;
-  t.z0 = static_cast<float>(v[0]->inv_z + gx * (t.x0 - px[0]) + gy * (t.y0 - py[0]));
+  t.z0 = static_cast<float>(std::fma(gy, y0 - py[0], std::fma(gx, x0 - px[0], v[0]->inv_z)));
   t.zgx = static_cast<float>(gx);
   t.zgy = static_cast<float>(gy);
   t.prim = p;
-  tris_.push_back(t);
 }
 
 void RasterPass::compute_planes(int32_t tri) {
