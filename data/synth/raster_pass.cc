@@ -685,8 +685,9 @@ void RasterPass::draw_rows(int row0, int row1) {
 
 bool RasterPass::touches_tiles(int x0, int x1, int y0, int y1) const {
   const uint8_t* tiles = tiles_->data();
-  for (int ty = y0 / tile_; ty <= y1 / tile_; ++ty) {
-    for (int tx = x0 / tile_; tx <= x1 / tile_; ++tx) {
+  const int32_t* tile_of = tile_of_.data();
+  for (int ty = tile_of[y0]; ty <= tile_of[y1]; ++ty) {
+    for (int tx = tile_of[x0]; tx <= tile_of[x1]; ++tx) {
       if (tiles[ty * tiles_x_ + tx]) return true;
     }
   }
@@ -697,17 +698,19 @@ void RasterPass::draw_tiles(int row0, int row1) {
   float* zbuf = inv_depth_.data();
   int32_t* ids = ids_.data();
   const uint8_t* tiles = tiles_->data();
+  const int32_t* tile_of = tile_of_.data();
   for (size_t q = 0; q < tris_.size(); ++q) {
     const DrawTri& t = tris_[q];
     const int y0 = std::max<int>(t.y0, row0), y1 = std::min<int>(t.y1, row1 - 1);
     if (y0 > y1) continue;
-    for (int ty = y0 / tile_; ty <= y1 / tile_; ++ty) {
+    const int tx0 = tile_of[t.x0], tx1 = tile_of[t.x1];
+    for (int ty = tile_of[y0]; ty <= tile_of[y1]; ++ty) {
       const int by0 = std::max(y0, ty * tile_), by1 = std::min(y1, ty * tile_ + tile_ - 1);
       // Runs of consecutive marked tiles are drawn as one box.
-      for (int tx = t.x0 / tile_; tx <= t.x1 / tile_; ++tx) {
+      for (int tx = tx0; tx <= tx1; ++tx) {
         if (!tiles[ty * tiles_x_ + tx]) continue;
         int end = tx;
-        while (end + 1 <= t.x1 / tile_ && tiles[ty * tiles_x_ + end + 1]) ++end;
+        while (end + 1 <= tx1 && tiles[ty * tiles_x_ + end + 1]) ++end;
         const int bx0 = std::max<int>(t.x0, tx * tile_);
         const int bx1 = std::min<int>(t.x1, end * tile_ + tile_ - 1);
         draw_box(t, static_cast<int32_t>(q), bx0, bx1, by0, by1, stride_, zbuf, ids);
@@ -728,6 +731,9 @@ void RasterPass::run(const Mesh& mesh, const std::vector<Vec3>& camv, const Came
              ", expected a multiple of 8");
     tiles_x_ = (W + tile - 1) / tile;
     tiles_y_ = (H + tile - 1) / tile;
+    // Sample coordinate → tile index, looked up per triangle instead of divided.
+    tile_of_.resize(std::max(W, H));
+    for (int i = 0; i < std::max(W, H); ++i) tile_of_[i] = i / tile;
     DC_CHECK(tiles->size() == static_cast<size_t>(tiles_x_) * tiles_y_, "rasterize: tile mask of ",
              tiles->size(), " entries, expected ", tiles_x_, " × ", tiles_y_);
   }

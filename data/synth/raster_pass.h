@@ -170,6 +170,7 @@ class RasterPass {
   // Tile mode of run() (null: the whole image).
   const std::vector<uint8_t>* tiles_ = nullptr;
   int tile_ = 0, tiles_x_ = 0, tiles_y_ = 0;
+  std::vector<int32_t> tile_of_;  // sample coordinate → tile index (tile mode)
 };
 
 // Checks what rasterize() checks (a dc::Error names the field).
