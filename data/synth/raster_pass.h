@@ -63,7 +63,10 @@ struct alignas(32) Planes {
   int32_t face;
   int32_t clipped;  // 1: a piece of a clipped face (its corners are clip vertices), else 0
 };
-static_assert(sizeof(Planes) == 128, "Planes: four rows of four doubles");
+static_assert(sizeof(Planes) == 128 && offsetof(Planes, c) == 16 && offsetof(Planes, gx) == 40 &&
+                  offsetof(Planes, gy) == 64 && offsetof(Planes, ci) == 88 &&
+                  offsetof(Planes, z) == 96 && offsetof(Planes, face) == 120,
+              "Planes: four rows of four doubles, fields in this order");
 
 // A std::allocator that aligns to 32 bytes (AVX2 loads and stores of whole blocks).
 template <typename T>
