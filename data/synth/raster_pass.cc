@@ -151,18 +151,23 @@ int64_t snapped_area(const ScreenVertex* const v[3]) {
 // The positions the interpolation planes are built from, and twice their signed area: the
 // unsnapped positions (exact projective interpolation), or for a sliver whose unsnapped area
 // vanishes or flips sign, the snapped ones.
-double plane_positions(const ScreenVertex* const v[3], int64_t area, double px[3], double py[3]) {
+inline double plane_positions(const ScreenVertex* const v[3], int64_t area, double px[3],
+                              double py[3]) {
+  // (The fused multiply-add is what the compiler contracted the plain expression to.)
+  auto twice_area = [&] {
+    return std::fma(px[1] - px[0], py[2] - py[0], -((py[1] - py[0]) * (px[2] - px[0])));
+  };
   for (int k = 0; k < 3; ++k) {
     px[k] = v[k]->x;
     py[k] = v[k]->y;
   }
-  double A = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0]);
+  double A = twice_area();
   if (A == 0 || (A > 0) != (area > 0)) {
     for (int k = 0; k < 3; ++k) {
       px[k] = double(v[k]->X) / kSub;
       py[k] = double(v[k]->Y) / kSub;
     }
-    A = (px[1] - px[0]) * (py[2] - py[0]) - (py[1] - py[0]) * (px[2] - px[0]);
+    A = twice_area();
   }
   return A;
 }
