@@ -107,7 +107,7 @@ void project_vertices(const std::vector<Vec3>& camv, int64_t V, const Camera& ca
     const __m256d px = _mm256_setr_pd(p[0].x, p[1].x, p[2].x, p[3].x);
     const __m256d py = _mm256_setr_pd(p[0].y, p[1].y, p[2].y, p[3].y);
     const __m256d pz = _mm256_setr_pd(p[0].z, p[1].z, p[2].z, p[3].z);
-    int code[4] = {0, 0, 0, 0};
+    __m256i codes = _mm256_setzero_si256();  // per lane (int64): bit k set when outside plane k
     for (int k = 0; k < 5; ++k) {
       const Plane& pl = planes[k];
       const __m256d e =
@@ -115,9 +115,11 @@ void project_vertices(const std::vector<Vec3>& camv, int64_t V, const Camera& ca
                                         _mm256_fmadd_pd(_mm256_set1_pd(pl.n.x), px,
                                                         _mm256_mul_pd(_mm256_set1_pd(pl.n.y), py))),
                         _mm256_set1_pd(pl.d));
-      const int out = _mm256_movemask_pd(_mm256_cmp_pd(e, _mm256_setzero_pd(), _CMP_LT_OQ));
-      for (int l = 0; l < 4; ++l) code[l] |= ((out >> l) & 1) << k;
+      const __m256i out = _mm256_castpd_si256(_mm256_cmp_pd(e, _mm256_setzero_pd(), _CMP_LT_OQ));
+      codes = _mm256_or_si256(codes, _mm256_and_si256(out, _mm256_set1_epi64x(int64_t{1} << k)));
     }
+    alignas(32) int64_t code[4];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(code), codes);
     const __m256d inv_z = _mm256_div_pd(_mm256_set1_pd(1.0), pz);
     const __m256d x =
         _mm256_fmadd_pd(_mm256_mul_pd(_mm256_set1_pd(cam.fx), px), inv_z, _mm256_set1_pd(cam.cx));
