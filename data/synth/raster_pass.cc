@@ -350,7 +350,7 @@ void draw_box(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, int
               float* zbuf, int32_t* ids) {
   const int xa = bx0 & ~7;
   const Edges ed(t, xa, y0);
-  if (ed.fit_int32(bx0 - xa, bx1 - bx0 + 1, y1 - y0 + 1)) {
+  if (t.small || ed.fit_int32(bx0 - xa, bx1 - bx0 + 1, y1 - y0 + 1)) {
     if (bx1 - xa < 8) {
       draw_narrow<1>(t, q, bx0, bx1, y0, y1, ed, stride, zbuf, ids);
     } else if (bx1 - xa < 16) {
@@ -409,6 +409,8 @@ void RasterPass::add_prim(int32_t face, int32_t a, int32_t b, int32_t c) {
   t.x1 = x1;
   t.y0 = y0;
   t.y1 = y1;
+  // At a sample of the box, |edge function| <= 2 · (maxX − minX) · (maxY − minY) + 1 <= 2^29 + 1.
+  t.small = maxX - minX <= (int64_t{64} << kSubBits) && maxY - minY <= (int64_t{64} << kSubBits);
   int order[3] = {0, 1, 2};
   if (area < 0) std::swap(order[1], order[2]);
   for (int k = 0; k < 3; ++k) {

@@ -46,6 +46,7 @@ struct DrawTri {
   int32_t X[3], Y[3];      // snapped corners, ordered so that the signed area is positive
   float z0, zgx, zgy;      // 1/Z at sample (x0, y0) and its steps per sample in x and y
   int32_t prim;            // index into the prims
+  bool small;  // corners within 64 samples in x and y: edge functions fit in int32 in the box
 };
 
 // Perspective-correct interpolation planes of a triangle (the prim's corners in their own order):
