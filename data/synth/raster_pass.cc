@@ -730,8 +730,18 @@ void RasterPass::draw_tiles(int row0, int row1) {
     const DrawTri& t = tris_[q];
     const int y0 = std::max<int>(t.y0, row0), y1 = std::min<int>(t.y1, row1 - 1);
     if (y0 > y1) continue;
-    const int tx0 = tile_of[t.x0], tx1 = tile_of[t.x1];
-    for (int ty = tile_of[y0]; ty <= tile_of[y1]; ++ty) {
+    const int tx0 = tile_of[t.x0], tx1 = tile_of[t.x1], ty0 = tile_of[y0], ty1 = tile_of[y1];
+    // Most triangles lie in marked tiles only (marked tiles cluster along the edges): one box,
+    // one setup.
+    bool all = true;
+    for (int ty = ty0; ty <= ty1 && all; ++ty) {
+      for (int tx = tx0; tx <= tx1 && all; ++tx) all = tiles[ty * tiles_x_ + tx] != 0;
+    }
+    if (all) {
+      draw_box(t, static_cast<int32_t>(q), t.x0, t.x1, y0, y1, stride_, zbuf, ids);
+      continue;
+    }
+    for (int ty = ty0; ty <= ty1; ++ty) {
       const int by0 = std::max(y0, ty * tile_), by1 = std::min(y1, ty * tile_ + tile_ - 1);
       // Runs of consecutive marked tiles are drawn as one box.
       for (int tx = tx0; tx <= tx1; ++tx) {
