@@ -556,16 +556,18 @@ void RasterPass::fragment(int32_t tri, int x, int y, int32_t* face, float* bary,
 
 namespace {
 
-// Transposes rows r[0..4) (four doubles each) into columns: r[j][k] becomes r[k][j].
-inline void transpose4(__m256d r[4]) {
-  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]);  // r00 r10 r02 r12
-  const __m256d t1 = _mm256_unpackhi_pd(r[0], r[1]);  // r01 r11 r03 r13
-  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]);  // r20 r30 r22 r32
-  const __m256d t3 = _mm256_unpackhi_pd(r[2], r[3]);  // r21 r31 r23 r33
-  r[0] = _mm256_permute2f128_pd(t0, t2, 0x20);
-  r[1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-  r[2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-  r[3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+// Transposes rows r0..r3 (four doubles each) into columns: c_k[j] = r_j[k].
+__attribute__((always_inline)) inline void transpose4(__m256d r0, __m256d r1, __m256d r2,
+                                                      __m256d r3, __m256d& c0, __m256d& c1,
+                                                      __m256d& c2, __m256d& c3) {
+  const __m256d t0 = _mm256_unpacklo_pd(r0, r1);  // r00 r10 r02 r12
+  const __m256d t1 = _mm256_unpackhi_pd(r0, r1);  // r01 r11 r03 r13
+  const __m256d t2 = _mm256_unpacklo_pd(r2, r3);  // r20 r30 r22 r32
+  const __m256d t3 = _mm256_unpackhi_pd(r2, r3);  // r21 r31 r23 r33
+  c0 = _mm256_permute2f128_pd(t0, t2, 0x20);
+  c1 = _mm256_permute2f128_pd(t1, t3, 0x20);
+  c2 = _mm256_permute2f128_pd(t0, t2, 0x31);
+  c3 = _mm256_permute2f128_pd(t1, t3, 0x31);
 }
 
 // Interleaves three vectors of four floats (b0, b1, b2 of four pixels) into twelve floats,
@@ -597,49 +599,54 @@ bool RasterPass::resolve_block4(int x, int y, const int32_t* ids, int32_t* face,
     _mm_storeu_ps(depth, zero);
     return true;
   }
-  // The records of the four winners (background lanes read the first covered lane's record and
-  // are masked at the end), one row of four doubles at a time, transposed into one vector per
-  // field and consumed before the next row is loaded (no spills).
-  alignas(16) int32_t tri[4];
-  _mm_store_si128(reinterpret_cast<__m128i*>(tri), q);
-  const int32_t any = tri[__builtin_ctz(_mm_movemask_ps(_mm_castsi128_ps(covered)))];
-  const double* rec[4];
-  for (int l = 0; l < 4; ++l) {
-    rec[l] = reinterpret_cast<const double*>(&planes_[tri[l] >= 0 ? tri[l] : any]);
-  }
-  auto row = [&](int j, __m256d r[4]) {
-    for (int l = 0; l < 4; ++l) r[l] = _mm256_load_pd(rec[l] + 4 * j);
-    transpose4(r);
+  // The records of the four winners (background lanes read a covered lane's record and are
+  // masked at the end), one row of four doubles at a time, transposed into one vector per field
+  // and consumed before the next row is loaded, all in named registers.
+  const int32_t t0 = _mm_extract_epi32(q, 0), t1 = _mm_extract_epi32(q, 1),
+                t2 = _mm_extract_epi32(q, 2), t3 = _mm_extract_epi32(q, 3);
+  const int32_t any = std::max(std::max(t0, t1), std::max(t2, t3));  // >= 0: a covered lane's
+  const Planes* base = planes_.data();
+  const double* r0 = &base[t0 >= 0 ? t0 : any].ox;
+  const double* r1 = &base[t1 >= 0 ? t1 : any].ox;
+  const double* r2 = &base[t2 >= 0 ? t2 : any].ox;
+  const double* r3 = &base[t3 >= 0 ? t3 : any].ox;
+  __m256d f0, f1, f2, f3;
+  auto row = [&](int j) {
+    transpose4(_mm256_load_pd(r0 + 4 * j), _mm256_load_pd(r1 + 4 * j), _mm256_load_pd(r2 + 4 * j),
+               _mm256_load_pd(r3 + 4 * j), f0, f1, f2, f3);
   };
-  __m256d r[4];
-  row(3, r);                                       // z0 z1 z2, (face, clipped)
-  const __m256i tail = _mm256_castpd_si256(r[3]);  // per lane: face (low), clipped (high)
+  row(3);                                        // z0 z1 z2, (face, clipped)
+  const __m256i tail = _mm256_castpd_si256(f3);  // per lane: face (low), clipped (high)
   const __m256i covered64 = _mm256_cvtepi32_epi64(covered);
   if (!_mm256_testz_si256(_mm256_srli_epi64(tail, 32), covered64)) {
     return false;  // a clipped piece: scalar
   }
-  const __m256d z[3] = {r[0], r[1], r[2]};
-  row(0, r);  // ox oy c0 c1
+  const __m256d z0 = f0, z1 = f1, z2 = f2;
+  row(0);  // ox oy c0 c1
   const __m256d xs = _mm256_add_pd(_mm256_set1_pd(x), _mm256_setr_pd(0, 1, 2, 3));
-  const __m256d dx = _mm256_sub_pd(xs, r[0]);
-  const __m256d dy = _mm256_sub_pd(_mm256_set1_pd(y), r[1]);
-  __m256d u[3] = {r[2], r[3]};
-  row(1, r);  // c2 gx0 gx1 gx2
-  u[2] = r[0];
-  for (int k = 0; k < 3; ++k) u[k] = _mm256_fmadd_pd(r[k + 1], dx, u[k]);
-  row(2, r);  // gy0 gy1 gy2 ci
+  const __m256d dx = _mm256_sub_pd(xs, f0);
+  const __m256d dy = _mm256_sub_pd(_mm256_set1_pd(y), f1);
+  __m256d u0 = f2, u1 = f3;
+  row(1);  // c2 gx0 gx1 gx2
+  __m256d u2 = f0;
+  u0 = _mm256_fmadd_pd(f1, dx, u0);
+  u1 = _mm256_fmadd_pd(f2, dx, u1);
+  u2 = _mm256_fmadd_pd(f3, dx, u2);
+  row(2);  // gy0 gy1 gy2 ci
   // max_pd(v, 0) is (v > 0 ? v : 0), std::max(0.0, v) of fragment_inline (NaN included).
   const __m256d zero = _mm256_setzero_pd();
-  for (int k = 0; k < 3; ++k) u[k] = _mm256_max_pd(_mm256_fmadd_pd(r[k], dy, u[k]), zero);
-  const __m256d sum = _mm256_add_pd(_mm256_add_pd(u[0], u[1]), u[2]);
+  u0 = _mm256_max_pd(_mm256_fmadd_pd(f0, dy, u0), zero);
+  u1 = _mm256_max_pd(_mm256_fmadd_pd(f1, dy, u1), zero);
+  u2 = _mm256_max_pd(_mm256_fmadd_pd(f2, dy, u2), zero);
+  const __m256d sum = _mm256_add_pd(_mm256_add_pd(u0, u1), u2);
   const __m256d positive = _mm256_cmp_pd(sum, zero, _CMP_GT_OQ);
   if (_mm256_testc_pd(positive, _mm256_castsi256_pd(covered64)) == 0) {
     return false;  // a vanishing sliver (centroid rule): scalar
   }
   const __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
-  const __m256d b0 = _mm256_mul_pd(u[0], inv), b1 = _mm256_mul_pd(u[1], inv),
-                b2 = _mm256_mul_pd(u[2], inv);
-  const __m256d d = _mm256_fmadd_pd(b2, z[2], _mm256_fmadd_pd(b0, z[0], _mm256_mul_pd(b1, z[1])));
+  const __m256d b0 = _mm256_mul_pd(u0, inv), b1 = _mm256_mul_pd(u1, inv),
+                b2 = _mm256_mul_pd(u2, inv);
+  const __m256d d = _mm256_fmadd_pd(b2, z2, _mm256_fmadd_pd(b0, z0, _mm256_mul_pd(b1, z1)));
   // Background lanes: face −1, barycentrics and depth 0.
   const __m128 keep = _mm_castsi128_ps(covered);
   _mm_storeu_ps(depth, _mm_and_ps(_mm256_cvtpd_ps(d), keep));
