@@ -299,47 +299,67 @@ void draw_scalar(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, 
 template <int kBlocks>
 void draw_narrow(const DrawTri& t, int32_t q, int bx0, int bx1, int y0, int y1, const Edges& ed,
                  int stride, float* inv_depth, int32_t* ids) {
+  // One aligned block of eight samples: its edge values on the current row, the lanes inside
+  // the box, the lanes' x offsets from the triangle's origin. Named members, not arrays, so
+  // that they stay in registers across the row loop.
+  struct Block {
+    __m256i e0, e1, e2, box;
+    __m256 xs;
+  };
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i minus_one = _mm256_set1_epi32(-1);
   const int xa = bx0 & ~7;
   const __m256i lo = _mm256_set1_epi32(bx0 - xa - 1);
   const __m256i hi = _mm256_set1_epi32(bx1 - xa + 1);
-  __m256i e_row[kBlocks][3], step_y[3], box[kBlocks];
-  __m256 xs[kBlocks];
-  for (int k = 0; k < 3; ++k) {
-    // As in draw_avx2(): exact in the box, lanes outside it masked.
-    e_row[0][k] = _mm256_add_epi32(
+  // As in draw_avx2(): exact in the box, lanes outside it masked.
+  auto edge = [&](int k) {
+    return _mm256_add_epi32(
         _mm256_set1_epi32(static_cast<int32_t>(ed.e[k])),
         _mm256_mullo_epi32(lane, _mm256_set1_epi32(static_cast<int32_t>(ed.step_x[k]))));
-    if (kBlocks == 2) {
-      e_row[kBlocks - 1][k] = _mm256_add_epi32(
-          e_row[0][k],
-          _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(ed.step_x[k] * 8))));
-    }
-    step_y[k] = _mm256_set1_epi32(static_cast<int32_t>(ed.step_y[k]));
+  };
+  auto step8 = [&](int k) {
+    return _mm256_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>(ed.step_x[k] * 8)));
+  };
+  auto lanes = [&](Block& b, int first) {
+    const __m256i pos = _mm256_add_epi32(lane, _mm256_set1_epi32(first));
+    b.box = _mm256_and_si256(_mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(hi, pos));
+    b.xs = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(xa + first - t.x0), lane));
+  };
+  Block b0, b1;
+  b0.e0 = edge(0);
+  b0.e1 = edge(1);
+  b0.e2 = edge(2);
+  lanes(b0, 0);
+  if (kBlocks == 2) {
+    b1.e0 = _mm256_add_epi32(b0.e0, step8(0));
+    b1.e1 = _mm256_add_epi32(b0.e1, step8(1));
+    b1.e2 = _mm256_add_epi32(b0.e2, step8(2));
+    lanes(b1, 8);
   }
-  for (int b = 0; b < kBlocks; ++b) {
-    const __m256i pos = _mm256_add_epi32(lane, _mm256_set1_epi32(8 * b));
-    box[b] = _mm256_and_si256(_mm256_cmpgt_epi32(pos, lo), _mm256_cmpgt_epi32(hi, pos));
-    xs[b] = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(xa + 8 * b - t.x0), lane));
-  }
+  const __m256i sy0 = _mm256_set1_epi32(static_cast<int32_t>(ed.step_y[0]));
+  const __m256i sy1 = _mm256_set1_epi32(static_cast<int32_t>(ed.step_y[1]));
+  const __m256i sy2 = _mm256_set1_epi32(static_cast<int32_t>(ed.step_y[2]));
   const __m256 zgx = _mm256_set1_ps(t.zgx);
   const __m256i qv = _mm256_set1_epi32(q);
+  auto draw = [&](Block& b, const __m256 zr, float* zp, int32_t* ip) {
+    const __m256i in = _mm256_or_si256(b.e0, _mm256_or_si256(b.e1, b.e2));
+    const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(in, minus_one), b.box);
+    const __m256 z = _mm256_fmadd_ps(zgx, b.xs, zr);
+    const __m256 zb = _mm256_load_ps(zp);
+    const __m256i w = _mm256_and_si256(m, _mm256_castps_si256(_mm256_cmp_ps(z, zb, _CMP_GT_OQ)));
+    _mm256_store_ps(zp, _mm256_blendv_ps(zb, z, _mm256_castsi256_ps(w)));
+    __m256i* iv = reinterpret_cast<__m256i*>(ip);
+    _mm256_store_si256(iv, _mm256_blendv_epi8(_mm256_load_si256(iv), qv, w));
+    b.e0 = _mm256_add_epi32(b.e0, sy0);
+    b.e1 = _mm256_add_epi32(b.e1, sy1);
+    b.e2 = _mm256_add_epi32(b.e2, sy2);
+  };
   for (int y = y0; y <= y1; ++y) {
     const __m256 zr = _mm256_set1_ps(row_depth(t, y));
     float* zrow = inv_depth + static_cast<int64_t>(y) * stride + xa;
     int32_t* irow = ids + static_cast<int64_t>(y) * stride + xa;
-    for (int b = 0; b < kBlocks; ++b) {
-      const __m256i in = _mm256_or_si256(e_row[b][0], _mm256_or_si256(e_row[b][1], e_row[b][2]));
-      const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(in, minus_one), box[b]);
-      const __m256 z = _mm256_fmadd_ps(zgx, xs[b], zr);
-      const __m256 zb = _mm256_load_ps(zrow + 8 * b);
-      const __m256i w = _mm256_and_si256(m, _mm256_castps_si256(_mm256_cmp_ps(z, zb, _CMP_GT_OQ)));
-      _mm256_store_ps(zrow + 8 * b, _mm256_blendv_ps(zb, z, _mm256_castsi256_ps(w)));
-      __m256i* ip = reinterpret_cast<__m256i*>(irow + 8 * b);
-      _mm256_store_si256(ip, _mm256_blendv_epi8(_mm256_load_si256(ip), qv, w));
-      for (int k = 0; k < 3; ++k) e_row[b][k] = _mm256_add_epi32(e_row[b][k], step_y[k]);
-    }
+    draw(b0, zr, zrow, irow);
+    if (kBlocks == 2) draw(b1, zr, zrow + 8, irow + 8);
   }
 }
 
