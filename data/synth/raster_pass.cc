@@ -488,7 +488,7 @@ void RasterPass::compute_planes(int32_t tri) {
   // Each store's fourth lane spills into the next field, which the next store overwrites: c, gx,
   // gy with ci in its fourth lane, z; face and clipped last.
   Planes& s = planes_[tri];
-  double* d = &s.ox;
+  double* d = reinterpret_cast<double*>(&s);  // the record as 16 doubles (raster_pass.h)
   s.ox = px[0];
   s.oy = py[0];
   _mm256_storeu_pd(d + 2, c);
@@ -626,10 +626,10 @@ bool RasterPass::resolve_block4(int x, int y, const int32_t* ids, int32_t* face,
                 t2 = _mm_extract_epi32(q, 2), t3 = _mm_extract_epi32(q, 3);
   const int32_t any = std::max(std::max(t0, t1), std::max(t2, t3));  // >= 0: a covered lane's
   const Planes* base = planes_.data();
-  const double* r0 = &base[t0 >= 0 ? t0 : any].ox;
-  const double* r1 = &base[t1 >= 0 ? t1 : any].ox;
-  const double* r2 = &base[t2 >= 0 ? t2 : any].ox;
-  const double* r3 = &base[t3 >= 0 ? t3 : any].ox;
+  const double* r0 = reinterpret_cast<const double*>(&base[t0 >= 0 ? t0 : any]);
+  const double* r1 = reinterpret_cast<const double*>(&base[t1 >= 0 ? t1 : any]);
+  const double* r2 = reinterpret_cast<const double*>(&base[t2 >= 0 ? t2 : any]);
+  const double* r3 = reinterpret_cast<const double*>(&base[t3 >= 0 ? t3 : any]);
   __m256d f0, f1, f2, f3;
   auto row = [&](int j) {
     transpose4(_mm256_load_pd(r0 + 4 * j), _mm256_load_pd(r1 + 4 * j), _mm256_load_pd(r2 + 4 * j),
