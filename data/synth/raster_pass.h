@@ -8,11 +8,18 @@
 // scratch), so a steady stream of renders of similar size allocates nothing here.
 //
 // Work is split so that the common case is cheap:
-//   - projection, outcodes and screen positions once per vertex (not per face corner);
-//   - a compact setup per triangle for scan conversion (snapped corners, bounding box, 1/Z plane);
+//   - projection, outcodes and screen positions once per vertex (not per face corner), four
+//     vertices at a time;
+//   - a compact setup per triangle for scan conversion (snapped corners, bounding box, 1/Z plane),
+//     after the cheap rejections (empty box, no marked tile);
 //   - exact interpolation planes only for triangles that win at least one sample, on demand;
 //   - scan conversion of small triangles eight samples at a time (AVX2, exact int32 edge functions
-//     when their range allows, else an exact int64 scalar loop).
+//     when their range allows, else an exact int64 scalar loop); boxes of one or two blocks of
+//     eight per row, the common case, without a branch inside the row loop;
+//   - fragments four pixels at a time in resolve() (AVX2 in double).
+// The vector paths repeat the scalar paths' operations in the same order (the scalar code spells
+// out the fused multiply-adds the compiler formed), so every result is bit-identical whichever
+// path computed it.
 #pragma once
 
 #include <array>
@@ -46,18 +53,28 @@ struct DrawTri {
   int32_t X[3], Y[3];      // snapped corners, ordered so that the signed area is positive
   float z0, zgx, zgy;      // 1/Z at sample (x0, y0) and its steps per sample in x and y
   int32_t prim;            // index into the prims
+  bool small;  // corners within 64 samples in x and y: edge functions fit in int32 in the box
 };
 
 // Perspective-correct interpolation planes of a triangle (the prim's corners in their own order):
 // u_k(x, y) = c[k] + gx[k] (x − ox) + gy[k] (y − oy) = λ_k / Z_k; 1/Z = Σ u_k and the
 // barycentrics are u_k / Σ u.
-struct Planes {
+//
+// Exactly four 32-byte rows of four doubles (the last row's fourth slot holds face and clipped),
+// aligned, so that resolve() loads the records of four pixels as 4 × 4 blocks and transposes
+// them into one vector per field.
+struct alignas(32) Planes {
   double ox, oy;
   double c[3], gx[3], gy[3];
   double ci;    // Σ c[k]
   double z[3];  // the corners' depths
-  bool clipped;
+  int32_t face;
+  int32_t clipped;  // 1: a piece of a clipped face (its corners are clip vertices), else 0
 };
+static_assert(sizeof(Planes) == 128 && offsetof(Planes, c) == 16 && offsetof(Planes, gx) == 40 &&
+                  offsetof(Planes, gy) == 64 && offsetof(Planes, ci) == 88 &&
+                  offsetof(Planes, z) == 96 && offsetof(Planes, face) == 120,
+              "Planes: four rows of four doubles, fields in this order");
 
 // A std::allocator that aligns to 32 bytes (AVX2 loads and stores of whole blocks).
 template <typename T>
@@ -133,11 +150,18 @@ class RasterPass {
   // own corners and camera depth (the rules of rasterizer.h). Its planes must be ready.
   void fragment(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
 
-  // The fragments of every sample (what rasterize() returns), into `out` (resized).
+  // The fragments of every sample (what rasterize() returns), into `out` (resized). A `out`
+  // that already has this pass's size is overwritten in place: no allocation and no clearing
+  // (a freshly allocated Fragments costs a 1.3 MB zero fill at 256×256).
   void resolve(Fragments& out, bool parallel);
 
  private:
   void fragment_inline(int32_t tri, int x, int y, int32_t* face, float* bary, float* depth) const;
+  // The fragments of pixels x .. x+3 of row y (winners ids[0..4)) into face[0..4), bary[0..12),
+  // depth[0..4), bit-identical to fragment_inline(); false (nothing written) where a block holds
+  // a clipped piece or a sliver's centroid case, which the caller resolves one pixel at a time.
+  bool resolve_block4(int x, int y, const int32_t* ids, int32_t* face, float* bary,
+                      float* depth) const;
   void compute_planes(int32_t tri);
   void add_prim(int32_t face, int32_t a, int32_t b, int32_t c);
   void draw_rows(int row0, int row1);
@@ -153,12 +177,13 @@ class RasterPass {
   std::vector<DrawTri> tris_;
   std::vector<float, Aligned32<float>> inv_depth_;  // height × stride
   std::vector<int32_t, Aligned32<int32_t>> ids_;    // height × stride
-  std::vector<Planes> planes_;                      // per tri, valid where ready_
+  std::vector<Planes, Aligned32<Planes>> planes_;   // per tri, valid where ready_
   std::vector<uint8_t> ready_;
   std::vector<int32_t> kept_;
   // Tile mode of run() (null: the whole image).
   const std::vector<uint8_t>* tiles_ = nullptr;
   int tile_ = 0, tiles_x_ = 0, tiles_y_ = 0;
+  std::vector<int32_t> tile_of_;  // sample coordinate → tile index (tile mode)
 };
 
 // Checks what rasterize() checks (a dc::Error names the field).
