@@ -7,6 +7,7 @@
 
 #include "core/cpu_time.h"
 #include "core/error.h"
+#include "data/synth/face_clutter.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/render_tensors.h"
 #include "data/synth/shading.h"
@@ -15,6 +16,7 @@ namespace dc {
 namespace {
 
 using face_shapes::Draws;
+using face_shapes::random_colour;
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180;
@@ -24,122 +26,6 @@ const Vec3 kFaceCentre{0, -0.02, 0.07};
 constexpr double kFaceHeight = 0.185;
 
 using Stopwatch = StageStopwatch<FaceRenderTimes>;
-
-std::array<float, 3> random_colour(Draws& d) {
-  return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};
-}
-
-// The columns i ∈ [0, n) of a row of clutter where a shape may cover the pixel: with its rotated
-// coordinates u = u0 + i du, v = v0 + i dv, those within half a pixel (plus a margin) of the
-// ellipse u²/rx² + v²/ry² <= 1 (kind 0) or the box |u| <= rx, |v| <= ry (else), widened by two
-// columns on each side, as [*ia, *ib]; false if none. Elsewhere a shape's cover is exactly 0,
-// which leaves the pixel unchanged, so only these columns need visiting.
-bool shape_span(int kind, double u0, double v0, double du, double dv, double rx, double ry, int n,
-                int* ia, int* ib) {
-  double lo = -1e300, hi = 1e300;
-  if (kind == 0) {
-    // (u/rx)² + (v/ry)² < R² is a quadratic A i² + B i + C < 0 in i (A > 0: du² + dv² = 1).
-    const double R = 1 + 0.5 / std::min(rx, ry) + 0.05;
-    const double irx2 = 1 / (rx * rx), iry2 = 1 / (ry * ry);
-    const double A = du * du * irx2 + dv * dv * iry2;
-    const double B = 2 * (u0 * du * irx2 + v0 * dv * iry2);
-    const double C = u0 * u0 * irx2 + v0 * v0 * iry2 - R * R;
-    const double disc = B * B - 4 * A * C;
-    if (disc < 0) return false;
-    const double root = std::sqrt(disc);
-    lo = (-B - root) / (2 * A);
-    hi = (-B + root) / (2 * A);
-  } else {
-    auto slab = [&](double p0, double dp, double half) {  // |p0 + i dp| < half
-      if (std::abs(dp) < 1e-9) {
-        if (std::abs(p0) >= half) lo = 1, hi = 0;
-        return;
-      }
-      double a = (-half - p0) / dp, b = (half - p0) / dp;
-      if (a > b) std::swap(a, b);
-      lo = std::max(lo, a);
-      hi = std::min(hi, b);
-    };
-    slab(u0, du, rx + 0.55);
-    slab(v0, dv, ry + 0.55);
-  }
-  if (!(lo <= hi)) return false;
-  const double a = std::max(0.0, std::floor(lo) - 2), b = std::min(n - 1.0, std::ceil(hi) + 2);
-  if (a > b) return false;
-  *ia = static_cast<int>(a);
-  *ib = static_cast<int>(b);
-  return true;
-}
-
-// Background: a two-colour gradient with random ellipses, boxes and stripes over it. Per row, the
-// rotated coordinates advance by constant steps, and each shape's loop over a row is branch-free
-// float arithmetic (a cover of 0 leaves a pixel unchanged), so the compiler vectorizes it.
-std::vector<float> clutter_background(int S, uint64_t seed) {
-  Generator g(seed);
-  Draws d(g);
-  std::vector<float> img(3 * static_cast<size_t>(S) * S);
-  const std::array<float, 3> c0 = random_colour(d), c1 = random_colour(d);
-  const double a = d.uniform(0, 2 * kPi), ca = std::cos(a), sa = std::sin(a);
-  std::vector<float> w(S);
-  for (int y = 0; y < S; ++y) {
-    for (int x = 0; x < S; ++x) {
-      w[x] = static_cast<float>(
-          std::min(1.0, std::max(0.0, 0.5 + ((x - 0.5 * S) * ca + (y - 0.5 * S) * sa) / S)));
-    }
-    float* row = &img[3 * static_cast<size_t>(y) * S];
-    for (int x = 0; x < S; ++x) {
-      for (int k = 0; k < 3; ++k) row[3 * x + k] = c0[k] + w[x] * (c1[k] - c0[k]);
-    }
-  }
-  std::vector<float> cover(S), second(S);
-  const int shapes = 3 + static_cast<int>(d.uniform(0, 7));
-  for (int n = 0; n < shapes; ++n) {
-    const int kind = static_cast<int>(d.uniform(0, 3));  // 0 ellipse, 1 box, 2 stripes
-    const double cx = d.uniform(-0.1, 1.1) * S, cy = d.uniform(-0.1, 1.1) * S;
-    const double rx = d.uniform(0.05, 0.4) * S, ry = d.uniform(0.05, 0.4) * S;
-    const double th = d.uniform(0, kPi), ct = std::cos(th), st = std::sin(th);
-    const std::array<float, 3> col = random_colour(d), col2 = random_colour(d);
-    const float alpha = d.uniform(0.6, 1.0);
-    const double period = d.uniform(4, 20);
-    const double r = std::max(rx, ry) + 2;
-    const int x0 = std::max(0, static_cast<int>(cx - r)),
-              x1 = std::min(S - 1, static_cast<int>(cx + r));
-    const int y0 = std::max(0, static_cast<int>(cy - r)),
-              y1 = std::min(S - 1, static_cast<int>(cy + r));
-    const int n_x = x1 - x0 + 1;
-    if (n_x <= 0) continue;
-    const float fct = static_cast<float>(ct), fst = static_cast<float>(st);
-    const float irx2 = static_cast<float>(1 / (rx * rx)), iry2 = static_cast<float>(1 / (ry * ry));
-    const float rmin = static_cast<float>(std::min(rx, ry));
-    const float frx = static_cast<float>(rx), fry = static_cast<float>(ry);
-    const float iperiod = static_cast<float>(1 / period);
-    for (int y = y0; y <= y1; ++y) {
-      // Rotated coordinates of (x0, y); they advance by (ct, −st) per pixel.
-      const double du0 = (x0 - cx) * ct + (y - cy) * st, dv0 = -(x0 - cx) * st + (y - cy) * ct;
-      int ia = 0, ib = 0;
-      if (!shape_span(kind, du0, dv0, ct, -st, rx, ry, n_x, &ia, &ib)) continue;
-      const float u0 = static_cast<float>(du0);
-      const float v0 = static_cast<float>(dv0);
-      for (int i = ia; i <= ib; ++i) {
-        const float u = u0 + i * fct, v = v0 - i * fst;
-        // Pixels inside the edge (approximately).
-        const float inside = kind == 0 ? (1 - std::sqrt(u * u * irx2 + v * v * iry2)) * rmin
-                                       : std::min(frx - std::abs(u), fry - std::abs(v));
-        cover[i] = std::min(1.0f, std::max(0.0f, inside + 0.5f)) * alpha;
-        const float q = u * iperiod;
-        second[i] = kind == 2 && q - std::floor(q) < 0.5f ? 1.0f : 0.0f;
-      }
-      float* p = &img[3 * (static_cast<size_t>(y) * S + x0)];
-      for (int i = ia; i <= ib; ++i) {
-        for (int k = 0; k < 3; ++k) {
-          const float c = col[k] + second[i] * (col2[k] - col[k]);
-          p[3 * i + k] += cover[i] * (c - p[3 * i + k]);
-        }
-      }
-    }
-  }
-  return img;
-}
 
 // Superellipse occluder: g < 1 inside; `inside_px` approximates the distance to the edge.
 struct OccluderEval {
