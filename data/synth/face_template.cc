@@ -444,13 +444,25 @@ const PartTable& part_table() {
 
 }  // namespace
 
+namespace {
+// face_part_at() of (u, v) ∈ [0, 1]², unchecked.
+inline int part_lookup(const PartTable& table, float u, float v) {
+  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
+  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
+  const uint8_t label = table.cell(i, j);
+  return label != kMixed ? label : face_part_at_geometry(u, v);
+}
+}  // namespace
+
 int face_part_at(float u, float v) {
   DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
            "), expected both in [0, 1]");
-  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
-  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
-  const uint8_t label = part_table().cell(i, j);
-  return label != kMixed ? label : face_part_at_geometry(u, v);
+  return part_lookup(part_table(), u, v);
+}
+
+void face_parts(const float* u, const float* v, const uint8_t* mask, int64_t n, int64_t* out) {
+  const PartTable& table = part_table();
+  for (int64_t k = 0; k < n; ++k) out[k] = mask[k] ? part_lookup(table, u[k], v[k]) : 0;
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {

@@ -361,28 +361,29 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   uint8_t* mask = mask_t.data<uint8_t>();
   const float* uvd = uv_attr.data.data();
   const int32_t* faces = mesh.faces.data();
+  // Two passes: (U, V), mask and depth from the fragments, then the parts from (U, V).
+  const int32_t* face_of = fr.face.data();
+  const float* bary = fr.bary.data();
+  const float* frag_depth = fr.depth.data();
   for (int64_t p = 0; p < N; ++p) {
-    const int32_t f = fr.face[p];
+    const int32_t f = face_of[p];
     if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
       u_plane[p] = v_plane[p] = depth[p] = 0.0f;
-      part[p] = 0;
       mask[p] = 0;
       continue;
     }
     // interpolate_fragment() of the linear attribute, inlined.
     const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
-    const float* b = &fr.bary[3 * p];
+    const float* b = bary + 3 * p;
     const float* a0 = uvd + 2 * static_cast<int64_t>(fv[0]);
     const float* a1 = uvd + 2 * static_cast<int64_t>(fv[1]);
     const float* a2 = uvd + 2 * static_cast<int64_t>(fv[2]);
-    const float u = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
-    const float v = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
-    u_plane[p] = u;
-    v_plane[p] = v;
-    part[p] = face_part_at(u, v);
+    u_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
+    v_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
     mask[p] = 1;
-    depth[p] = fr.depth[p];
+    depth[p] = frag_depth[p];
   }
+  face_parts(u_plane, v_plane, mask, N, part);
   // Occluders: drawn over the image, anti-aliased; they clear the labels at the pixel centres
   // they cover.
   for (const FaceOccluder& o : scene.occluders) {
