@@ -137,19 +137,80 @@ const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
   return points;
 }
 
+// The landmark visibility test bins the queries into squares of kCellPixels: at 4 (a face triangle
+// spans about 3 pixels) a triangle meets few queries that lie outside it.
+constexpr int kCellPixels = 4;
+
+// The cells (squares of kCellPixels, as occluded_points() bins them) that each vertex of `mesh` may
+// project into, from a single-precision projection widened by a bound on its rounding error:
+// the exact (double) projection's cell lies in [x0, x1] × [y0, y1]. Vertices near or behind the
+// camera plane get every cell.
+struct CellRange {
+  int16_t x0, x1, y0, y1;
+};
+std::vector<CellRange> vertex_cell_ranges(const Mesh& mesh, const Camera& cam, int cells) {
+  float R[9];
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) R[3 * r + c] = static_cast<float>(cam.R(r, c));
+  const float t[3] = {static_cast<float>(cam.t.x), static_cast<float>(cam.t.y),
+                      static_cast<float>(cam.t.z)};
+  const float t_abs = std::abs(t[0]) + std::abs(t[1]) + std::abs(t[2]);
+  const float fx = static_cast<float>(cam.fx), fy = static_cast<float>(cam.fy);
+  const float ccx = static_cast<float>(cam.cx), ccy = static_cast<float>(cam.cy);
+  auto cell = [cells](double v) {
+    return static_cast<int16_t>(
+        std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / kCellPixels))));
+  };
+  const int16_t last = static_cast<int16_t>(cells - 1);
+  const int64_t V = mesh.num_vertices();
+  std::vector<CellRange> out(V);
+  const float* pos = mesh.positions.data();
+  for (int64_t v = 0; v < V; ++v) {
+    const float* p = pos + 3 * v;
+    const float X = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + t[0];
+    const float Y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + t[1];
+    const float Z = R[6] * p[0] + R[7] * p[1] + R[8] * p[2] + t[2];
+    if (!(Z > 1e-2f)) {
+      out[v] = {0, last, 0, last};
+      continue;
+    }
+    // |error| of X, Y, Z: a few roundings of terms bounded by |p|₁ + |t|₁ (|R_ij| <= 1), and of
+    // the pixel coordinates: that error through f X / Z, plus a few roundings of the result;
+    // taken ten times over, and at least 0.01 pixels.
+    const float e = 1e-6f * (std::abs(p[0]) + std::abs(p[1]) + std::abs(p[2]) + t_abs);
+    const float iz = 1.0f / Z;
+    const float x = fx * X * iz + ccx, y = fy * Y * iz + ccy;
+    const float mx =
+        10 * (fx * iz * e * (1 + std::abs(X) * iz) + 1e-6f * (std::abs(x) + std::abs(ccx))) + 0.01f;
+    const float my =
+        10 * (fy * iz * e * (1 + std::abs(Y) * iz) + 1e-6f * (std::abs(y) + std::abs(ccy))) + 0.01f;
+    out[v] = {cell(static_cast<double>(x) - mx), cell(static_cast<double>(x) + mx),
+              cell(static_cast<double>(y) - my), cell(static_cast<double>(y) + my)};
+  }
+  return out;
+}
+
 // For each query point (x, y, z) in pixels and camera depth, whether some triangle of `mesh` lies
 // nearer than z − tolerance at the exact position (x, y): screen-space barycentrics and
-// perspective-correct depth. The queries (the 68 landmarks) are binned into 8-pixel cells, and
-// each triangle is tested against the queries in the cells its bounding box meets (triangles
-// whose cell range misses the queries' cell range are dropped before visiting cells).
+// perspective-correct depth. The queries (the 68 landmarks) are binned into cells of kCellPixels,
+// and each triangle is tested against the queries in the cells its bounding box meets. Most
+// triangles meet no query's cell: a conservative single-precision cell range per vertex and a
+// table of query counts (summed over rectangles of cells) drop them before their vertices are
+// projected exactly (in double, each vertex once).
+// Whether n / area < 0 (n and area of strictly opposite signs, and the quotient a negative number
+// rather than an underflow to −0).
+inline bool outside(double n, double area) {
+  return n * area < 0 && std::abs(n) > std::abs(area) * 1e-300;
+}
+
 std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
                                      const std::vector<std::array<double, 3>>& points,
                                      double tolerance) {
   std::vector<uint8_t> occluded(points.size(), 0);
   if (points.empty()) return occluded;
-  const int S = cam.width, cells = (S + 7) / 8;
+  const int S = cam.width, cells = (S + kCellPixels - 1) / kCellPixels;
   auto cell = [&](double v) {
-    return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
+    return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / kCellPixels)));
   };
   // The queries of cell c are order[start[c] .. start[c + 1]).
   const size_t n_cells = static_cast<size_t>(cells) * cells;
@@ -161,6 +222,22 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     cx0 = std::min(cx0, cx), cx1 = std::max(cx1, cx), cy0 = std::min(cy0, cy),
     cy1 = std::max(cy1, cy);
   }
+  // sum[(y + 1) (cells + 1) + x + 1]: the queries in the cells [0, x] × [0, y].
+  std::vector<int> sum(static_cast<size_t>(cells + 1) * (cells + 1), 0);
+  for (int y = 0; y < cells; ++y) {
+    for (int x = 0; x < cells; ++x) {
+      const size_t c = static_cast<size_t>(y) * cells + x;
+      sum[(y + 1) * (cells + 1) + x + 1] = start[c + 1] + sum[y * (cells + 1) + x + 1] +
+                                           sum[(y + 1) * (cells + 1) + x] -
+                                           sum[y * (cells + 1) + x];
+    }
+  }
+  auto any_query = [&](int x0, int x1, int y0, int y1) {  // in the cells [x0, x1] × [y0, y1]
+    const int w = cells + 1;
+    return sum[(y1 + 1) * w + x1 + 1] - sum[y0 * w + x1 + 1] - sum[(y1 + 1) * w + x0] +
+               sum[y0 * w + x0] >
+           0;
+  };
   for (size_t c = 0; c < n_cells; ++c) start[c + 1] += start[c];
   {
     std::vector<int> fill(start.begin(), start.end() - 1);
@@ -170,11 +247,27 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     }
   }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
+  const std::vector<CellRange> range = vertex_cell_ranges(mesh, cam, cells);
   std::vector<Projection> proj(V);
-  for (int64_t v = 0; v < V; ++v) proj[v] = cam.project(mesh.vertex(v));
+  std::vector<uint8_t> projected(V, 0);
+  auto exact = [&](int32_t v) -> const Projection& {
+    if (!projected[v]) {
+      proj[v] = cam.project(mesh.vertex(v));
+      projected[v] = 1;
+    }
+    return proj[v];
+  };
   for (int64_t f = 0; f < F; ++f) {
     const int32_t* fv = &mesh.faces[3 * f];
-    const Projection &a = proj[fv[0]], &b = proj[fv[1]], &q = proj[fv[2]];
+    {
+      const CellRange &ra = range[fv[0]], &rb = range[fv[1]], &rc = range[fv[2]];
+      const int x0 = std::max<int>(std::min({ra.x0, rb.x0, rc.x0}), cx0);
+      const int x1 = std::min<int>(std::max({ra.x1, rb.x1, rc.x1}), cx1);
+      const int y0 = std::max<int>(std::min({ra.y0, rb.y0, rc.y0}), cy0);
+      const int y1 = std::min<int>(std::max({ra.y1, rb.y1, rc.y1}), cy1);
+      if (x0 > x1 || y0 > y1 || !any_query(x0, x1, y0, y1)) continue;
+    }
+    const Projection &a = exact(fv[0]), &b = exact(fv[1]), &q = exact(fv[2]);
     if (!(a.z > 0 && b.z > 0 && q.z > 0)) continue;  // never for a face in front of the camera
     const double x0 = std::min({a.x, b.x, q.x}), x1 = std::max({a.x, b.x, q.x});
     const double y0 = std::min({a.y, b.y, q.y}), y1 = std::max({a.y, b.y, q.y});
@@ -191,8 +284,13 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
           const int k = order[i];
           if (occluded[k]) continue;
           const double x = points[k][0], y = points[k][1], z = points[k][2];
-          const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
-          const double l1 = ((q.x - x) * (a.y - y) - (q.y - y) * (a.x - x)) / area;
+          const double n0 = (b.x - x) * (q.y - y) - (b.y - y) * (q.x - x);
+          const double n1 = (q.x - x) * (a.y - y) - (q.y - y) * (a.x - x);
+          // Most queries lie outside the triangle: a numerator of the sign opposite to the
+          // area's, and far from underflow, makes its barycentric negative without dividing.
+          if (outside(n0, area) || outside(n1, area)) continue;
+          const double l0 = n0 / area;
+          const double l1 = n1 / area;
           const double l2 = 1 - l0 - l1;
           if (l0 < 0 || l1 < 0 || l2 < 0) continue;
           const double depth = 1.0 / (l0 / a.z + l1 / b.z + l2 / q.z);
