@@ -233,10 +233,28 @@ FeatureBasis feature_basis(double x, double y) {
   return b;
 }
 
-// Displacement of the surface at template point (x, y) with basis `b` = feature_basis(x, y).
-// Features are Gaussians placed in the left-side coordinates and mirrored, so that the mirror
-// shape gives the mirror surface.
-Displacement features(const FeatureBasis& b, double x, double y, const FaceShape& s) {
+// The nose at template height y: a ridge from between the eyes to the tip, widening downwards,
+// falling steeply under the tip; its displacement at x is profile · gauss(x, sigma). A function
+// of the height alone, so face_mesh() evaluates it once per ring.
+struct NoseRow {
+  double profile, sigma;
+};
+NoseRow nose_row(double y, const FaceShape& s) {
+  using face_shapes::kNoseTipY;
+  const double top = 0.008;
+  const double tip = kNoseTipY - 0.006 * s.nose_length;
+  const double height = 0.022 * (1 + 0.25 * s.nose_length);
+  const double q = std::min(std::max((top - y) / (top - tip), 0.0), 1.0);
+  const double profile = y >= tip ? height * std::pow(q, 1.2) : height * gauss(y - tip, 0.0055);
+  const double sigma = (0.0055 + 0.0055 * q) * (1 + 0.3 * s.nose_width);
+  return {profile, sigma};
+}
+
+// Displacement of the surface at template point (x, y) with basis `b` = feature_basis(x, y) and
+// `nose` = nose_row(y, s). Features are Gaussians placed in the left-side coordinates and
+// mirrored, so that the mirror shape gives the mirror surface.
+Displacement features(const FeatureBasis& b, const NoseRow& nose, double x, double y,
+                      const FaceShape& s) {
   using namespace face_shapes;
   Displacement out;
   double d = b.fixed - 0.011 * (1 + s.eye_depth) * b.socket;
@@ -255,17 +273,8 @@ Displacement features(const FeatureBasis& b, double x, double y, const FaceShape
     out.dx += sx * smile * 0.003 * b.corner[k];
     d += smile * 0.0035 * b.smile_cheek[k];
   }
-  // Nose: a ridge from between the eyes to the tip, widening downwards, falling steeply under
-  // the tip.
-  {
-    const double top = 0.008;
-    const double tip = kNoseTipY - 0.006 * s.nose_length;
-    const double height = 0.022 * (1 + 0.25 * s.nose_length);
-    const double q = std::min(std::max((top - y) / (top - tip), 0.0), 1.0);
-    const double profile = y >= tip ? height * std::pow(q, 1.2) : height * gauss(y - tip, 0.0055);
-    const double sigma = (0.0055 + 0.0055 * q) * (1 + 0.3 * s.nose_width);
-    d += profile * gauss(x, sigma);
-  }
+  // Nose: a ridge from between the eyes to the tip (nose_row() at this height).
+  d += nose.profile * gauss(x, nose.sigma);
   // Mouth: the lips, and the chin. Mouth open: everything below the mouth line drops (the jaw),
   // fading out into the neck; the stretched band between the lips is pushed back into the mouth.
   d += (1 + s.lip_thickness) * b.lips;
@@ -611,6 +620,7 @@ Mesh face_mesh(const FaceShape& shape) {
     // Jaw width acts on the lower face only.
     const double jaw = 1 + shape.jaw_width * ramp(ring.y, -0.02, -0.09);
     const double A = ring.A * (1 + shape.head_width) * jaw;
+    const NoseRow nose = nose_row(ring.y, shape);
     for (int c = 0; c < kCols; ++c) {
       const double st = g.sin_t[c], ct = g.cos_t[c];
       double x = A * st, y = ring.y, z = ring.z0 + ring.C * ct;
@@ -618,7 +628,7 @@ Mesh face_mesh(const FaceShape& shape) {
       if (weight > 0 && A > 0 && ring.C > 0) {
         // Features are laid out in the undeformed frontal coordinates, so they follow (U, V).
         const Displacement disp =
-            features(basis[static_cast<size_t>(r) * kCols + c], ring.A * st, ring.y, shape);
+            features(basis[static_cast<size_t>(r) * kCols + c], nose, ring.A * st, ring.y, shape);
         const double nx = st / A, nz = ct / ring.C, len = std::sqrt(nx * nx + nz * nz);
         x += weight * (disp.d * nx / len + disp.dx);
         z += weight * disp.d * nz / len;
