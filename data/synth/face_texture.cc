@@ -27,6 +27,8 @@ struct Layout {
       mouth_band, nostril, beard, cheek, fold;
   // 1 where every feature weight but hair is below 1e-4: plain skin (those weights are set to 0).
   std::vector<uint8_t> plain;
+  // Per texel row j, the texels that are not plain lie in [span_begin[j], span_end[j]).
+  std::vector<int> span_begin, span_end;
 };
 
 const Layout& layout() {
@@ -100,6 +102,16 @@ const Layout& layout() {
           (*v)[p] = 0.0f;
         }
       }
+    }
+    L.span_begin.assign(kH, 0);
+    L.span_end.assign(kH, 0);
+    for (int j = 0; j < kH; ++j) {
+      int b = kW, e = 0;
+      for (int i = 0; i < kW; ++i) {
+        if (!L.plain[j * kW + i]) b = std::min(b, i), e = i + 1;
+      }
+      L.span_begin[j] = std::min(b, e);
+      L.span_end[j] = e;
     }
     return L;
   }();
@@ -245,10 +257,11 @@ Texture face_texture(const FaceTextureParams& params) {
   const std::array<float, 3> sclera{0.88f, 0.86f, 0.82f}, blood{0.75f, 0.28f, 0.26f};
   const std::array<float, 3> mouth{0.22f, 0.06f, 0.06f}, black{0.03f, 0.02f, 0.02f};
   const std::array<float, 3> brow_colour = mix(params.skin, params.hair, params.brow_darkness);
-  // Per row: the noises (scalar: hashes and lattice lookups), then one branch-free formula per
-  // channel over the row, which the compiler vectorizes, then the channels interleaved. A feature
-  // whose weight is 0 leaves the colour exactly as it is (c + 0 · (x − c) = c), so plain texels
-  // (every feature weight 0, see layout()) get the skin-and-hair colour.
+  // Per row: the noises (vectorized hashes, interpolated lattice rows), then one branch-free
+  // formula per channel over the row, which the compiler vectorizes, then the channels
+  // interleaved. A feature whose weight is 0 leaves the colour exactly as it is
+  // (c + 0 · (x − c) = c), so plain texels (every feature weight 0, see layout()) get the
+  // skin-and-hair colour, computed directly outside the row's span of features.
   float pore[kW], lo[kW], strand[kW], base[kW], w_lips[kW], w_beard[kW], beard_k[kW], brow_k[kW],
       w_brow[kW], hair_k[kW], w_cheek[kW], w_lid[kW], w_line[kW], w_band[kW], w_nostril[kW],
       plane[3][kW];
@@ -266,15 +279,19 @@ Texture face_texture(const FaceTextureParams& params) {
     const float* __restrict iris = &L.iris[o];
     const float* __restrict pupil = &L.pupil[o];
     const float* __restrict eye_w = &L.eye[o];
+    // Feature weights only over the row's span of non-plain texels; outside it they are all 0.
+    const int sb = L.span_begin[j], se = L.span_end[j];
     for (int i = 0; i < kW; ++i) {
       base[i] = 1 + noise * (0.16f * lo[i] + 0.06f * pore[i]) - 0.3f * L.socket[o + i] -
                 0.25f * L.fold[o + i];
+      hair_k[i] = 0.6f + 0.8f * strand[i];
+    }
+    for (int i = sb; i < se; ++i) {
       w_lips[i] = 0.85f * L.lip_u[o + i] + L.lip_l[o + i] * (1 - 0.85f * L.lip_u[o + i]);
       w_beard[i] = stubble * L.beard[o + i] * (0.45f + 0.5f * (pore[i] + 0.5f));
       beard_k[i] = 0.8f + 0.5f * (pore[i] + 0.5f);
       brow_k[i] = 0.8f + 0.4f * strand[i];
       w_brow[i] = L.brow[o + i] * (0.75f + 0.25f * strand[i]);
-      hair_k[i] = 0.6f + 0.8f * strand[i];
       w_cheek[i] = blush * L.cheek[o + i];
       w_lid[i] = 0.75f * L.lid[o + i];
       w_line[i] = 0.6f * L.mouth_line[o + i];
@@ -287,8 +304,20 @@ Texture face_texture(const FaceTextureParams& params) {
       const float iris_c = params.iris[k], black_c = black[k], line_c = lips_dark[k];
       const float mouth_c = mouth[k], nostril_c = nostril_colour[k];
       float* __restrict out = plane[k];
-      for (int i = 0; i < kW; ++i) {
-        auto mixk = [](float a, float b, float w) { return a + w * (b - a); };
+      auto mixk = [](float a, float b, float w) { return a + w * (b - a); };
+      // Plain texels: every feature mix has weight 0 and leaves c exactly as it is
+      // (c + 0 · (x − c) = c), so only the skin and the hair remain. The product skin · base goes
+      // through memory: in one expression with the hair mix the compiler would fuse it into that
+      // mix's multiply-adds, which the full formula does not.
+      auto plain = [&](int i0, int i1) {
+        for (int i = i0; i < i1; ++i) out[i] = skin * base[i];
+        for (int i = i0; i < i1; ++i) {
+          const float c = mixk(out[i], hair_c * hair_k[i], hair[i]);
+          out[i] = std::min(1.0f, std::max(0.0f, c));
+        }
+      };
+      plain(0, sb);
+      for (int i = sb; i < se; ++i) {
         float c = skin * base[i];
         c = mixk(c, blood_k, w_cheek[i]);
         c = mixk(c, lips, w_lips[i]);
@@ -304,6 +333,7 @@ Texture face_texture(const FaceTextureParams& params) {
         c = mixk(c, hair_c * hair_k[i], hair[i]);
         out[i] = std::min(1.0f, std::max(0.0f, c));
       }
+      plain(se, kW);
     }
     float* row = tex.rgb.data() + 3 * static_cast<size_t>(o);
     for (int i = 0; i < kW; ++i) {
