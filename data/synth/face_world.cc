@@ -43,22 +43,32 @@ struct OccluderEval {
   }
 };
 
-// dst[j] += w · src[j] for j < n, in blocks of 8 (a fixed trip count the compiler vectorizes at
-// -O2) and a scalar tail.
-void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
+// dst[j] = Σ_i w[i] · src[i][j] for j < n over `taps` source rows: the first product, then one
+// fused multiply-add per further tap, in tap order, accumulated in registers eight values at a
+// time (AVX2) with a scalar tail that the compiler fuses the same way.
+void convolve_rows(const float* const* src, const float* w, int taps, int n, float* dst) {
   int j = 0;
   for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; ++l) dst[j + l] += w * src[j + l];
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(src[0] + j));
+    for (int i = 1; i < taps; ++i) {
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[i]), _mm256_loadu_ps(src[i] + j), acc);
+    }
+    _mm256_storeu_ps(dst + j, acc);
   }
-  for (; j < n; ++j) dst[j] += w * src[j];
+  for (; j < n; ++j) {
+    float acc = w[0] * src[0][j];
+    for (int i = 1; i < taps; ++i) acc += w[i] * src[i][j];
+    dst[j] = acc;
+  }
 }
 
 // Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous; each output row starts from its
-// first tap (no clearing pass) and the scratch rows are reused per thread.
+// rows (padded once per row), so the inner loops are contiguous; each output value is
+// accumulated over its taps in registers, and the scratch rows are reused per thread.
 void blur_rgb(std::vector<float>& img, int S, double sigma) {
   const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
-  std::vector<float> k(2 * r + 1);
+  const int taps = 2 * r + 1;
+  std::vector<float> k(taps);
   float sum = 0;
   for (int i = -r; i <= r; ++i) {
     sum += k[i + r] = static_cast<float>(std::exp(-i * i / (2 * sigma * sigma)));
@@ -68,27 +78,22 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   thread_local std::vector<float> tmp, padded;
   tmp.resize(img.size());
   padded.resize(3 * static_cast<size_t>(S + 2 * r));
-  auto first_tap = [row](float* __restrict dst, const float* __restrict src, float w) {
-    for (int j = 0; j < row; ++j) dst[j] = w * src[j];
-  };
+  std::vector<const float*> src(taps);
+  for (int i = 0; i < taps; ++i) src[i] = &padded[3 * i];
   for (int y = 0; y < S; ++y) {  // horizontal
-    const float* src = &img[static_cast<size_t>(y) * row];
+    const float* in = &img[static_cast<size_t>(y) * row];
     for (int x = -r; x < S + r; ++x) {
-      const float* p = src + 3 * std::min(S - 1, std::max(0, x));
+      const float* p = in + 3 * std::min(S - 1, std::max(0, x));
       float* q = &padded[3 * (x + r)];
       q[0] = p[0], q[1] = p[1], q[2] = p[2];  // (std::copy called memmove for 12 bytes)
     }
-    float* dst = &tmp[static_cast<size_t>(y) * row];
-    first_tap(dst, &padded[0], k[0]);
-    for (int i = 1; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
+    convolve_rows(src.data(), k.data(), taps, row, &tmp[static_cast<size_t>(y) * row]);
   }
-  auto tmp_row = [&](int y) {
-    return &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y))) * row];
-  };
   for (int y = 0; y < S; ++y) {  // vertical
-    float* dst = &img[static_cast<size_t>(y) * row];
-    first_tap(dst, tmp_row(y - r), k[0]);
-    for (int i = -r + 1; i <= r; ++i) axpy(dst, tmp_row(y + i), k[i + r], row);
+    for (int i = 0; i < taps; ++i) {
+      src[i] = &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y - r + i))) * row];
+    }
+    convolve_rows(src.data(), k.data(), taps, row, &img[static_cast<size_t>(y) * row]);
   }
 }
 
