@@ -174,48 +174,86 @@ constexpr int kCellPixels = 4;
 // The cells (squares of kCellPixels, as occluded_points() bins them) that each vertex of `mesh` may
 // project into, from a single-precision projection widened by a bound on its rounding error:
 // the exact (double) projection's cell lies in [x0, x1] × [y0, y1]. Vertices near or behind the
-// camera plane get every cell.
-struct CellRange {
-  int16_t x0, x1, y0, y1;
-};
+// camera plane get every cell. Stored as {x0, −x1, y0, −y1} (int16), so that the range of a
+// triangle is one elementwise minimum of its corners'. Eight vertices per AVX2 step.
+using CellRange = std::array<int16_t, 4>;
 std::vector<CellRange> vertex_cell_ranges(const Mesh& mesh, const Camera& cam, int cells) {
-  float R[9];
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 3; ++c) R[3 * r + c] = static_cast<float>(cam.R(r, c));
-  const float t[3] = {static_cast<float>(cam.t.x), static_cast<float>(cam.t.y),
-                      static_cast<float>(cam.t.z)};
-  const float t_abs = std::abs(t[0]) + std::abs(t[1]) + std::abs(t[2]);
-  const float fx = static_cast<float>(cam.fx), fy = static_cast<float>(cam.fy);
-  const float ccx = static_cast<float>(cam.cx), ccy = static_cast<float>(cam.cy);
-  auto cell = [cells](double v) {
-    return static_cast<int16_t>(
-        std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / kCellPixels))));
+  auto splat = [](double v) { return _mm256_set1_ps(static_cast<float>(v)); };
+  const __m256 r00 = splat(cam.R(0, 0)), r01 = splat(cam.R(0, 1)), r02 = splat(cam.R(0, 2));
+  const __m256 r10 = splat(cam.R(1, 0)), r11 = splat(cam.R(1, 1)), r12 = splat(cam.R(1, 2));
+  const __m256 r20 = splat(cam.R(2, 0)), r21 = splat(cam.R(2, 1)), r22 = splat(cam.R(2, 2));
+  const __m256 tx = splat(cam.t.x), ty = splat(cam.t.y), tz = splat(cam.t.z);
+  const __m256 t_abs =
+      splat(std::abs(static_cast<float>(cam.t.x)) + std::abs(static_cast<float>(cam.t.y)) +
+            std::abs(static_cast<float>(cam.t.z)));
+  const __m256 fx = splat(cam.fx), fy = splat(cam.fy), ccx = splat(cam.cx), ccy = splat(cam.cy);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 one = _mm256_set1_ps(1.0f), tiny = _mm256_set1_ps(1e-6f);
+  const __m256 last = _mm256_set1_ps(static_cast<float>(cells - 1));
+  auto abs = [&](__m256 v) { return _mm256_and_ps(v, abs_mask); };
+  // The cell of pixel coordinate v, int((v + 0.5) / kCellPixels) clamped to [0, cells − 1];
+  // clamped in float first so that the conversion never overflows.
+  auto cell = [&](__m256 v) {
+    const __m256 c =
+        _mm256_mul_ps(_mm256_add_ps(v, _mm256_set1_ps(0.5f)), _mm256_set1_ps(1.0f / kCellPixels));
+    return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(c, _mm256_setzero_ps()), last));
   };
-  const int16_t last = static_cast<int16_t>(cells - 1);
+  // Pixel coordinate and its error margin along one axis (f, c: focal length and centre).
+  auto axis = [&](__m256 P, __m256 f, __m256 c, __m256 iz, __m256 e, __m256i* lo, __m256i* hi) {
+    const __m256 x = _mm256_fmadd_ps(_mm256_mul_ps(f, P), iz, c);
+    // |error| of X, Y, Z: a few roundings of terms bounded by |p|₁ + |t|₁ (|R_ij| <= 1), and of
+    // the pixel coordinate: that error through f X / Z, plus a few roundings of the result;
+    // taken ten times over, and at least 0.01 pixels.
+    const __m256 through =
+        _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(f, iz), e), _mm256_fmadd_ps(abs(P), iz, one));
+    const __m256 m = _mm256_fmadd_ps(_mm256_set1_ps(10.0f),
+                                     _mm256_fmadd_ps(tiny, _mm256_add_ps(abs(x), abs(c)), through),
+                                     _mm256_set1_ps(0.01f));
+    *lo = cell(_mm256_sub_ps(x, m));
+    *hi = cell(_mm256_add_ps(x, m));
+  };
   const int64_t V = mesh.num_vertices();
   std::vector<CellRange> out(V);
   const float* pos = mesh.positions.data();
-  for (int64_t v = 0; v < V; ++v) {
-    const float* p = pos + 3 * v;
-    const float X = R[0] * p[0] + R[1] * p[1] + R[2] * p[2] + t[0];
-    const float Y = R[3] * p[0] + R[4] * p[1] + R[5] * p[2] + t[1];
-    const float Z = R[6] * p[0] + R[7] * p[1] + R[8] * p[2] + t[2];
-    if (!(Z > 1e-2f)) {
-      out[v] = {0, last, 0, last};
-      continue;
-    }
-    // |error| of X, Y, Z: a few roundings of terms bounded by |p|₁ + |t|₁ (|R_ij| <= 1), and of
-    // the pixel coordinates: that error through f X / Z, plus a few roundings of the result;
-    // taken ten times over, and at least 0.01 pixels.
-    const float e = 1e-6f * (std::abs(p[0]) + std::abs(p[1]) + std::abs(p[2]) + t_abs);
-    const float iz = 1.0f / Z;
-    const float x = fx * X * iz + ccx, y = fy * Y * iz + ccy;
-    const float mx =
-        10 * (fx * iz * e * (1 + std::abs(X) * iz) + 1e-6f * (std::abs(x) + std::abs(ccx))) + 0.01f;
-    const float my =
-        10 * (fy * iz * e * (1 + std::abs(Y) * iz) + 1e-6f * (std::abs(y) + std::abs(ccy))) + 0.01f;
-    out[v] = {cell(static_cast<double>(x) - mx), cell(static_cast<double>(x) + mx),
-              cell(static_cast<double>(y) - my), cell(static_cast<double>(y) + my)};
+  const __m256i full_lo = _mm256_setzero_si256(), full_hi = _mm256_set1_epi32(cells - 1);
+  // Vertices p[0 .. 8) (24 floats) into dst[0 .. 8).
+  auto block = [&](const float* p, CellRange* dst8) {
+    __m256 px, py, pz;
+    split_rgb8(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _mm256_loadu_ps(p + 16), &px, &py, &pz);
+    auto row = [&](__m256 a, __m256 b, __m256 c, __m256 t) {
+      return _mm256_fmadd_ps(a, px, _mm256_fmadd_ps(b, py, _mm256_fmadd_ps(c, pz, t)));
+    };
+    const __m256 X = row(r00, r01, r02, tx), Y = row(r10, r11, r12, ty), Z = row(r20, r21, r22, tz);
+    const __m256i near = _mm256_castps_si256(_mm256_cmp_ps(Z, _mm256_set1_ps(1e-2f), _CMP_GT_OQ));
+    const __m256 e = _mm256_mul_ps(
+        tiny, _mm256_add_ps(_mm256_add_ps(abs(px), abs(py)), _mm256_add_ps(abs(pz), t_abs)));
+    const __m256 iz = _mm256_div_ps(one, Z);
+    __m256i x0, x1, y0, y1;
+    axis(X, fx, ccx, iz, e, &x0, &x1);
+    axis(Y, fy, ccy, iz, e, &y0, &y1);
+    // Every cell where Z <= 0.01 (the projection is meaningless there).
+    x0 = _mm256_blendv_epi8(full_lo, x0, near);
+    y0 = _mm256_blendv_epi8(full_lo, y0, near);
+    x1 = _mm256_blendv_epi8(full_hi, x1, near);
+    y1 = _mm256_blendv_epi8(full_hi, y1, near);
+    // Interleave {x0, −x1, y0, −y1} per vertex (int16; cells fit).
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i a = _mm256_packs_epi32(x0, y0);  // per 128-bit lane: x0 ×4, y0 ×4
+    const __m256i b = _mm256_packs_epi32(_mm256_sub_epi32(zero, x1), _mm256_sub_epi32(zero, y1));
+    const __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+    const __m256i v01 = _mm256_unpacklo_epi32(lo, hi), v23 = _mm256_unpackhi_epi32(lo, hi);
+    __m256i* dst = reinterpret_cast<__m256i*>(dst8->data());
+    _mm256_storeu_si256(dst, _mm256_permute2x128_si256(v01, v23, 0x20));
+    _mm256_storeu_si256(dst + 1, _mm256_permute2x128_si256(v01, v23, 0x31));
+  };
+  int64_t v = 0;
+  for (; v + 8 <= V; v += 8) block(pos + 3 * v, &out[v]);
+  if (v < V) {  // the last vertices, padded with zeros
+    float buf[24] = {};
+    std::copy(pos + 3 * v, pos + 3 * V, buf);
+    CellRange tail[8];
+    block(buf, tail);
+    std::copy(tail, tail + (V - v), &out[v]);
   }
   return out;
 }
@@ -278,6 +316,9 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
   }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
   const std::vector<CellRange> range = vertex_cell_ranges(mesh, cam, cells);
+  const __m128i query_range =
+      _mm_setr_epi16(static_cast<int16_t>(cx0), static_cast<int16_t>(-cx1),
+                     static_cast<int16_t>(cy0), static_cast<int16_t>(-cy1), 0, 0, 0, 0);
   std::vector<Projection> proj(V);
   std::vector<uint8_t> projected(V, 0);
   auto exact = [&](int32_t v) -> const Projection& {
@@ -290,11 +331,15 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
   for (int64_t f = 0; f < F; ++f) {
     const int32_t* fv = &mesh.faces[3 * f];
     {
-      const CellRange &ra = range[fv[0]], &rb = range[fv[1]], &rc = range[fv[2]];
-      const int x0 = std::max<int>(std::min({ra.x0, rb.x0, rc.x0}), cx0);
-      const int x1 = std::min<int>(std::max({ra.x1, rb.x1, rc.x1}), cx1);
-      const int y0 = std::max<int>(std::min({ra.y0, rb.y0, rc.y0}), cy0);
-      const int y1 = std::min<int>(std::max({ra.y1, rb.y1, rc.y1}), cy1);
+      // The corners' ranges united, then cut to the queries' cell range.
+      auto corner = [&](int k) {
+        return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(range[fv[k]].data()));
+      };
+      const __m128i m =
+          _mm_max_epi16(_mm_min_epi16(_mm_min_epi16(corner(0), corner(1)), corner(2)), query_range);
+      alignas(16) int16_t r[8];
+      _mm_store_si128(reinterpret_cast<__m128i*>(r), m);
+      const int x0 = r[0], x1 = -r[1], y0 = r[2], y1 = -r[3];
       if (x0 > x1 || y0 > y1 || !any_query(x0, x1, y0, y1)) continue;
     }
     const Projection &a = exact(fv[0]), &b = exact(fv[1]), &q = exact(fv[2]);
