@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -471,7 +472,18 @@ int face_part_at(float u, float v) {
 
 void face_parts(const float* u, const float* v, const uint8_t* mask, int64_t n, int64_t* out) {
   const PartTable& table = part_table();
-  for (int64_t k = 0; k < n; ++k) out[k] = mask[k] ? part_lookup(table, u[k], v[k]) : 0;
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t m8;  // eight mask bytes: all zero over the background
+    std::memcpy(&m8, mask + k, 8);
+    if (m8 == 0) {
+      std::fill(out + k, out + k + 8, int64_t{0});
+      continue;
+    }
+    for (int l = 0; l < 8; ++l)
+      out[k + l] = mask[k + l] ? part_lookup(table, u[k + l], v[k + l]) : 0;
+  }
+  for (; k < n; ++k) out[k] = mask[k] ? part_lookup(table, u[k], v[k]) : 0;
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/cpu_time.h"
 #include "core/error.h"
@@ -539,6 +540,19 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   const float* bary = fr.bary.data();
   const float* frag_depth = fr.depth.data();
   for (int64_t p = 0; p < N; ++p) {
+    // Eight background pixels at once (about half of an image is background).
+    if ((p & 7) == 0 && p + 8 <= N) {
+      const __m256i f8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(face_of + p));
+      if (_mm256_movemask_ps(_mm256_castsi256_ps(f8)) == 0xff) {  // all ids negative
+        const __m256 zero = _mm256_setzero_ps();
+        _mm256_storeu_ps(u_plane + p, zero);
+        _mm256_storeu_ps(v_plane + p, zero);
+        _mm256_storeu_ps(depth + p, zero);
+        std::memset(mask + p, 0, 8);
+        p += 7;
+        continue;
+      }
+    }
     const int32_t f = face_of[p];
     if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
       u_plane[p] = v_plane[p] = depth[p] = 0.0f;
