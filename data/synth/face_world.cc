@@ -98,8 +98,8 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   }
 }
 
-// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than the
-// largest image we add noise to in one pass at the default size (3·256² < 2^18).
+// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than an image
+// at the default size (3·256² < 2^18); larger images read it round more than once.
 const std::vector<float>& normal_table() {
   static const std::vector<float> table = [] {
     std::vector<float> t(1 << 18);
@@ -129,29 +129,34 @@ Tensor noisy_planar_image(const std::vector<float>& img, int S, double sigma, ui
   float* r = out.data<float>();
   float* g = r + N;
   float* b = g + N;
-  // Value i takes table[(at + i) mod n]: table + at + i before i = wrap, table + i − wrap after.
-  const size_t wrap = n - at;
-  auto noise_at = [&](size_t i) { return i < wrap ? &table[at + i] : &table[i - wrap]; };
+  // Value i takes table[(at + i) mod n]; `pos` follows (at + 3p) mod n along the pixels (the
+  // table wraps round more than once for images larger than 295 × 295).
+  const float* t = table.data();
   const __m256 vs = _mm256_set1_ps(s), zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-  auto noisy8 = [&](size_t i) {  // values i .. i + 8
-    const __m256 v = _mm256_fmadd_ps(vs, _mm256_loadu_ps(noise_at(i)), _mm256_loadu_ps(&img[i]));
+  auto noisy8 = [&](size_t i, size_t pos) {  // values i .. i + 8, table values pos .. pos + 8
+    const __m256 v = _mm256_fmadd_ps(vs, _mm256_loadu_ps(t + pos), _mm256_loadu_ps(&img[i]));
     // std::min(1, std::max(0, v)): max_ps(v, 0) and min_ps(v, 1) keep v exactly when they do.
     return _mm256_min_ps(_mm256_max_ps(v, zero), one);
   };
-  auto noisy = [&](size_t i) {  // value i, as noisy8() computes it
-    return std::min(1.0f, std::max(0.0f, img[i] + s * *noise_at(i)));
+  auto noisy = [&](size_t i, size_t pos) {  // value i, as noisy8() computes it
+    return std::min(1.0f, std::max(0.0f, img[i] + s * t[pos % n]));
   };
+  size_t pos = at;
   for (size_t p = 0; p < N;) {
     const size_t i = 3 * p;
-    if (p + 8 <= N && (i + 24 <= wrap || i >= wrap)) {
-      store_rgb_planes8(noisy8(i), noisy8(i + 8), noisy8(i + 16), r + p, g + p, b + p);
+    if (p + 8 <= N && pos + 24 <= n) {
+      store_rgb_planes8(noisy8(i, pos), noisy8(i + 8, pos + 8), noisy8(i + 16, pos + 16), r + p,
+                        g + p, b + p);
       p += 8;
+      pos += 24;
     } else {  // the last pixels, and the 8 whose values straddle the table's end
-      r[p] = noisy(i);
-      g[p] = noisy(i + 1);
-      b[p] = noisy(i + 2);
+      r[p] = noisy(i, pos);
+      g[p] = noisy(i + 1, pos + 1);
+      b[p] = noisy(i + 2, pos + 2);
       ++p;
+      pos += 3;
     }
+    if (pos >= n) pos -= n;
   }
   return out;
 }

@@ -149,6 +149,40 @@ TEST(FaceFastPaths, LandmarkVisibilityMatchesTestingEveryTriangle) {
   EXPECT_GT(shown, 500);
 }
 
+TEST(FaceFastPaths, NoiseRepeatsWithTheTablePeriodOnLargeImages) {
+  // The noise of value i (interleaved RGB order) is normal table value (start + i) mod 2^18; a
+  // 512 × 512 image (3 · 512² values) reads the table round three times, so values i and
+  // i + 2^18 get the same noise. Compared through the same scene rendered without noise.
+  FaceWorldOptions o;
+  o.size = 512;
+  o.blur_probability = 0;
+  o.occluder_probability = 0;
+  Generator rng(11);
+  FaceScene scene = FaceScene::sample(rng, o);
+  scene.noise = 0.02;
+  FaceScene clean = scene;
+  clean.noise = 0;
+  const Tensor noisy_t = render_face_scene(scene, o).at("image");
+  const Tensor clean_t = render_face_scene(clean, o).at("image");
+  const float* a = noisy_t.data<float>();
+  const float* c = clean_t.data<float>();
+  const size_t N = 512 * 512, period = size_t{1} << 18;
+  auto value = [N](const float* planes, size_t i) { return planes[(i % 3) * N + i / 3]; };
+  int compared = 0;
+  double spread = 0;
+  for (size_t i = 0; i + period < 3 * N; i += 7) {
+    const float a0 = value(a, i), c0 = value(c, i);
+    const float a1 = value(a, i + period), c1 = value(c, i + period);
+    const bool unclamped = std::min({a0, c0, a1, c1}) > 0.1f && std::max({a0, c0, a1, c1}) < 0.9f;
+    if (!unclamped) continue;
+    EXPECT_NEAR(a0 - c0, a1 - c1, 1e-6) << "value " << i;
+    spread += std::abs(a0 - c0);
+    ++compared;
+  }
+  EXPECT_GT(compared, 20000);
+  EXPECT_GT(spread / compared, 0.005);  // noise of sigma 0.02 was added: mean |n| ≈ 0.016
+}
+
 TEST(FaceFastPaths, FacePartsIsFacePartAtUnderTheMask) {
   // 1001 points: blocks of eight (all masked, mixed, none) and a tail of one.
   const int n = 1001;
