@@ -131,5 +131,10 @@ class Draws {
   int used_ = 4;
 };
 
+// A random colour, each channel uniform in [0.05, 0.95) (clutter, occluders).
+inline std::array<float, 3> random_colour(Draws& d) {
+  return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};
+}
+
 }  // namespace face_shapes
 }  // namespace dc

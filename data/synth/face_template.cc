@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "core/error.h"
@@ -233,10 +234,28 @@ FeatureBasis feature_basis(double x, double y) {
   return b;
 }
 
-// Displacement of the surface at template point (x, y) with basis `b` = feature_basis(x, y).
-// Features are Gaussians placed in the left-side coordinates and mirrored, so that the mirror
-// shape gives the mirror surface.
-Displacement features(const FeatureBasis& b, double x, double y, const FaceShape& s) {
+// The nose at template height y: a ridge from between the eyes to the tip, widening downwards,
+// falling steeply under the tip; its displacement at x is profile · gauss(x, sigma). A function
+// of the height alone, so face_mesh() evaluates it once per ring.
+struct NoseRow {
+  double profile, sigma;
+};
+NoseRow nose_row(double y, const FaceShape& s) {
+  using face_shapes::kNoseTipY;
+  const double top = 0.008;
+  const double tip = kNoseTipY - 0.006 * s.nose_length;
+  const double height = 0.022 * (1 + 0.25 * s.nose_length);
+  const double q = std::min(std::max((top - y) / (top - tip), 0.0), 1.0);
+  const double profile = y >= tip ? height * std::pow(q, 1.2) : height * gauss(y - tip, 0.0055);
+  const double sigma = (0.0055 + 0.0055 * q) * (1 + 0.3 * s.nose_width);
+  return {profile, sigma};
+}
+
+// Displacement of the surface at template point (x, y) with basis `b` = feature_basis(x, y) and
+// `nose` = nose_row(y, s). Features are Gaussians placed in the left-side coordinates and
+// mirrored, so that the mirror shape gives the mirror surface.
+Displacement features(const FeatureBasis& b, const NoseRow& nose, double x, double y,
+                      const FaceShape& s) {
   using namespace face_shapes;
   Displacement out;
   double d = b.fixed - 0.011 * (1 + s.eye_depth) * b.socket;
@@ -255,17 +274,8 @@ Displacement features(const FeatureBasis& b, double x, double y, const FaceShape
     out.dx += sx * smile * 0.003 * b.corner[k];
     d += smile * 0.0035 * b.smile_cheek[k];
   }
-  // Nose: a ridge from between the eyes to the tip, widening downwards, falling steeply under
-  // the tip.
-  {
-    const double top = 0.008;
-    const double tip = kNoseTipY - 0.006 * s.nose_length;
-    const double height = 0.022 * (1 + 0.25 * s.nose_length);
-    const double q = std::min(std::max((top - y) / (top - tip), 0.0), 1.0);
-    const double profile = y >= tip ? height * std::pow(q, 1.2) : height * gauss(y - tip, 0.0055);
-    const double sigma = (0.0055 + 0.0055 * q) * (1 + 0.3 * s.nose_width);
-    d += profile * gauss(x, sigma);
-  }
+  // Nose: a ridge from between the eyes to the tip (nose_row() at this height).
+  d += nose.profile * gauss(x, nose.sigma);
   // Mouth: the lips, and the chin. Mouth open: everything below the mouth line drops (the jaw),
   // fading out into the neck; the stretched band between the lips is pushed back into the mouth.
   d += (1 + s.lip_thickness) * b.lips;
@@ -444,13 +454,36 @@ const PartTable& part_table() {
 
 }  // namespace
 
+namespace {
+// face_part_at() of (u, v) ∈ [0, 1]², unchecked.
+inline int part_lookup(const PartTable& table, float u, float v) {
+  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
+  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
+  const uint8_t label = table.cell(i, j);
+  return label != kMixed ? label : face_part_at_geometry(u, v);
+}
+}  // namespace
+
 int face_part_at(float u, float v) {
   DC_CHECK(u >= 0 && u <= 1 && v >= 0 && v <= 1, "face_part_at: (u, v) = (", u, ", ", v,
            "), expected both in [0, 1]");
-  const int i = std::min(static_cast<int>(u * kCells), kCells - 1);
-  const int j = std::min(static_cast<int>(v * kCells), kCells - 1);
-  const uint8_t label = part_table().cell(i, j);
-  return label != kMixed ? label : face_part_at_geometry(u, v);
+  return part_lookup(part_table(), u, v);
+}
+
+void face_parts(const float* u, const float* v, const uint8_t* mask, int64_t n, int64_t* out) {
+  const PartTable& table = part_table();
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    uint64_t m8;  // eight mask bytes: all zero over the background
+    std::memcpy(&m8, mask + k, 8);
+    if (m8 == 0) {
+      std::fill(out + k, out + k + 8, int64_t{0});
+      continue;
+    }
+    for (int l = 0; l < 8; ++l)
+      out[k + l] = mask[k + l] ? part_lookup(table, u[k + l], v[k + l]) : 0;
+  }
+  for (; k < n; ++k) out[k] = mask[k] ? part_lookup(table, u[k], v[k]) : 0;
 }
 
 const std::array<int, kFaceNumLabels>& face_part_flip() {
@@ -599,6 +632,7 @@ Mesh face_mesh(const FaceShape& shape) {
     // Jaw width acts on the lower face only.
     const double jaw = 1 + shape.jaw_width * ramp(ring.y, -0.02, -0.09);
     const double A = ring.A * (1 + shape.head_width) * jaw;
+    const NoseRow nose = nose_row(ring.y, shape);
     for (int c = 0; c < kCols; ++c) {
       const double st = g.sin_t[c], ct = g.cos_t[c];
       double x = A * st, y = ring.y, z = ring.z0 + ring.C * ct;
@@ -606,7 +640,7 @@ Mesh face_mesh(const FaceShape& shape) {
       if (weight > 0 && A > 0 && ring.C > 0) {
         // Features are laid out in the undeformed frontal coordinates, so they follow (U, V).
         const Displacement disp =
-            features(basis[static_cast<size_t>(r) * kCols + c], ring.A * st, ring.y, shape);
+            features(basis[static_cast<size_t>(r) * kCols + c], nose, ring.A * st, ring.y, shape);
         const double nx = st / A, nz = ct / ring.C, len = std::sqrt(nx * nx + nz * nz);
         x += weight * (disp.d * nx / len + disp.dx);
         z += weight * disp.d * nz / len;

@@ -68,6 +68,10 @@ const char* face_part_name(int label);
 // cell's part is uniform, face_part_at_geometry() elsewhere, with the same result.
 int face_part_at(float u, float v);
 
+// face_part_at(u[k], v[k]) into out[k] for the k < n with mask[k] != 0, and 0 where mask[k] == 0
+// (a labels pass over an image). u and v must be in [0, 1] where mask is set (unchecked).
+void face_parts(const float* u, const float* v, const uint8_t* mask, int64_t n, int64_t* out);
+
 // The definition behind face_part_at(): the part regions evaluated on the template geometry
 // (about 0.1 µs a call; unchecked).
 int face_part_at_geometry(float u, float v);

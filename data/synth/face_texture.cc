@@ -1,5 +1,7 @@
 #include "data/synth/face_texture.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -25,6 +27,8 @@ struct Layout {
       mouth_band, nostril, beard, cheek, fold;
   // 1 where every feature weight but hair is below 1e-4: plain skin (those weights are set to 0).
   std::vector<uint8_t> plain;
+  // Per texel row j, the texels that are not plain lie in [span_begin[j], span_end[j]).
+  std::vector<int> span_begin, span_end;
 };
 
 const Layout& layout() {
@@ -99,6 +103,16 @@ const Layout& layout() {
         }
       }
     }
+    L.span_begin.assign(kH, 0);
+    L.span_end.assign(kH, 0);
+    for (int j = 0; j < kH; ++j) {
+      int b = kW, e = 0;
+      for (int i = 0; i < kW; ++i) {
+        if (!L.plain[j * kW + i]) b = std::min(b, i), e = i + 1;
+      }
+      L.span_begin[j] = std::min(b, e);
+      L.span_end[j] = e;
+    }
     return L;
   }();
   return L;
@@ -113,13 +127,49 @@ float hash01(uint64_t seed, uint64_t index) {
   return (z >> 40) * (1.0f / 16777216.0f);
 }
 
+// hash01(seed, first + i) − 0.5 into out[i] for i < n (n a multiple of 4), four 64-bit lanes per
+// AVX2 vector: z advances by the odd constant per index, and each 64-bit multiply is built from
+// 32-bit ones (AVX2 has no 64-bit multiply). The integer steps are exact and z >> 40 < 2^24
+// converts to float exactly, so the values are hash01()'s (minus 0.5) bit for bit.
+static_assert(kW % 4 == 0, "hash_row_minus_half() fills rows four texels at a time");
+void hash_row_minus_half(uint64_t seed, uint64_t first, int n, float* out) {
+  constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull;
+  auto mul = [](__m256i z, uint64_t c) {  // z · c mod 2^64 per lane
+    const __m256i lo = _mm256_set1_epi64x(static_cast<int64_t>(c & 0xffffffffu));
+    const __m256i hi = _mm256_set1_epi64x(static_cast<int64_t>(c >> 32));
+    const __m256i cross =
+        _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(z, 32), lo), _mm256_mul_epu32(z, hi));
+    return _mm256_add_epi64(_mm256_mul_epu32(z, lo), _mm256_slli_epi64(cross, 32));
+  };
+  auto mix = [](__m256i z, int shift) { return _mm256_xor_si256(z, _mm256_srli_epi64(z, shift)); };
+  const uint64_t z0 = seed + kStep * (first + 1);
+  __m256i z = _mm256_setr_epi64x(static_cast<int64_t>(z0), static_cast<int64_t>(z0 + kStep),
+                                 static_cast<int64_t>(z0 + 2 * kStep),
+                                 static_cast<int64_t>(z0 + 3 * kStep));
+  const __m256i step = _mm256_set1_epi64x(static_cast<int64_t>(4 * kStep));
+  const __m256i pack = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  const __m128 scale = _mm_set1_ps(1.0f / 16777216.0f), half = _mm_set1_ps(0.5f);
+  for (int i = 0; i < n; i += 4, z = _mm256_add_epi64(z, step)) {
+    __m256i h = mul(mix(z, 30), 0xBF58476D1CE4E5B9ull);
+    h = mix(mul(mix(h, 27), 0x94D049BB133111EBull), 31);
+    // The four values z >> 40 (< 2^24) as int32, then as floats.
+    const __m128i v =
+        _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_srli_epi64(h, 40), pack));
+    _mm_storeu_ps(out + i, _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(v), scale), half));
+  }
+}
+
 // Value noise on a cells_x × cells_y lattice, bilinear with smoothstep weights, at texel (i, j).
-// The lattice cell and weight of each texel column and row are tabulated once per texture.
+// The lattice cell and weight of each texel column and row are tabulated once per texture, and
+// so is each lattice row interpolated at every texel column (`rows`): a texel row is then one
+// interpolation between two of those (vectorized), the same arithmetic, in the same order, as
+// interpolating the four lattice values of each texel.
 struct ValueNoise {
   int cx, cy;
   std::vector<float> lattice;
   int col0[kW], row0[kH];
   float col_w[kW], row_w[kH];
+  std::vector<float> rows;  // (cy + 1) × kW
   ValueNoise(uint64_t seed, int cells_x, int cells_y) : cx(cells_x), cy(cells_y) {
     lattice.resize(static_cast<size_t>(cx + 1) * (cy + 1));
     for (size_t k = 0; k < lattice.size(); ++k) lattice[k] = hash01(seed, k);
@@ -135,13 +185,23 @@ struct ValueNoise {
       const float f = y - row0[j];
       row_w[j] = f * f * (3 - 2 * f);
     }
+    rows.resize(static_cast<size_t>(cy + 1) * kW);
+    for (int r = 0; r <= cy; ++r) {
+      for (int i = 0; i < kW; ++i) {
+        const float* l = &lattice[static_cast<size_t>(r) * (cx + 1) + col0[i]];
+        rows[static_cast<size_t>(r) * kW + i] = l[0] + col_w[i] * (l[1] - l[0]);
+      }
+    }
   }
-  float at(int i, int j) const {
-    const float fx = col_w[i], fy = row_w[j];
-    const float* r0 = &lattice[static_cast<size_t>(row0[j]) * (cx + 1) + col0[i]];
-    const float* r1 = r0 + (cx + 1);
-    const float top = r0[0] + fx * (r0[1] - r0[0]), bottom = r1[0] + fx * (r1[1] - r1[0]);
-    return top + fy * (bottom - top);
+  // The noise at texel (i, j) minus `offset`, into out[i] for every column i of row j.
+  void row(int j, float offset, float* __restrict out) const {
+    const float* __restrict top = &rows[static_cast<size_t>(row0[j]) * kW];
+    const float* __restrict bottom = top + kW;
+    const float fy = row_w[j];
+    for (int i = 0; i < kW; ++i) {
+      const float v = top[i] + fy * (bottom[i] - top[i]);
+      out[i] = v - offset;
+    }
   }
 };
 
@@ -197,10 +257,11 @@ Texture face_texture(const FaceTextureParams& params) {
   const std::array<float, 3> sclera{0.88f, 0.86f, 0.82f}, blood{0.75f, 0.28f, 0.26f};
   const std::array<float, 3> mouth{0.22f, 0.06f, 0.06f}, black{0.03f, 0.02f, 0.02f};
   const std::array<float, 3> brow_colour = mix(params.skin, params.hair, params.brow_darkness);
-  // Per row: the noises (scalar: hashes and lattice lookups), then one branch-free formula per
-  // channel over the row, which the compiler vectorizes, then the channels interleaved. A feature
-  // whose weight is 0 leaves the colour exactly as it is (c + 0 · (x − c) = c), so plain texels
-  // (every feature weight 0, see layout()) get the skin-and-hair colour.
+  // Per row: the noises (vectorized hashes, interpolated lattice rows), then one branch-free
+  // formula per channel over the row, which the compiler vectorizes, then the channels
+  // interleaved. A feature whose weight is 0 leaves the colour exactly as it is
+  // (c + 0 · (x − c) = c), so plain texels (every feature weight 0, see layout()) get the
+  // skin-and-hair colour, computed directly outside the row's span of features.
   float pore[kW], lo[kW], strand[kW], base[kW], w_lips[kW], w_beard[kW], beard_k[kW], brow_k[kW],
       w_brow[kW], hair_k[kW], w_cheek[kW], w_lid[kW], w_line[kW], w_band[kW], w_nostril[kW],
       plane[3][kW];
@@ -210,25 +271,27 @@ Texture face_texture(const FaceTextureParams& params) {
   const std::array<float, 3> lips_dark = scale(params.lips, 0.45f);
   const std::array<float, 3> nostril_colour = scale(params.skin, 0.25f);
   for (int j = 0; j < kH; ++j) {
-    for (int i = 0; i < kW; ++i) {
-      pore[i] = hash01(params.noise_seed, j * kW + i) - 0.5f;
-      lo[i] = blotch.at(i, j) - 0.5f;
-      strand[i] = strands.at(i, j);
-    }
+    hash_row_minus_half(params.noise_seed, static_cast<uint64_t>(j) * kW, kW, pore);
+    blotch.row(j, 0.5f, lo);
+    strands.row(j, 0.0f, strand);
     const int o = j * kW;
     const float* __restrict hair = &L.hair[o];
     const float* __restrict iris = &L.iris[o];
     const float* __restrict pupil = &L.pupil[o];
     const float* __restrict eye_w = &L.eye[o];
+    // Feature weights only over the row's span of non-plain texels; outside it they are all 0.
+    const int sb = L.span_begin[j], se = L.span_end[j];
     for (int i = 0; i < kW; ++i) {
       base[i] = 1 + noise * (0.16f * lo[i] + 0.06f * pore[i]) - 0.3f * L.socket[o + i] -
                 0.25f * L.fold[o + i];
+      hair_k[i] = 0.6f + 0.8f * strand[i];
+    }
+    for (int i = sb; i < se; ++i) {
       w_lips[i] = 0.85f * L.lip_u[o + i] + L.lip_l[o + i] * (1 - 0.85f * L.lip_u[o + i]);
       w_beard[i] = stubble * L.beard[o + i] * (0.45f + 0.5f * (pore[i] + 0.5f));
       beard_k[i] = 0.8f + 0.5f * (pore[i] + 0.5f);
       brow_k[i] = 0.8f + 0.4f * strand[i];
       w_brow[i] = L.brow[o + i] * (0.75f + 0.25f * strand[i]);
-      hair_k[i] = 0.6f + 0.8f * strand[i];
       w_cheek[i] = blush * L.cheek[o + i];
       w_lid[i] = 0.75f * L.lid[o + i];
       w_line[i] = 0.6f * L.mouth_line[o + i];
@@ -241,8 +304,20 @@ Texture face_texture(const FaceTextureParams& params) {
       const float iris_c = params.iris[k], black_c = black[k], line_c = lips_dark[k];
       const float mouth_c = mouth[k], nostril_c = nostril_colour[k];
       float* __restrict out = plane[k];
-      for (int i = 0; i < kW; ++i) {
-        auto mixk = [](float a, float b, float w) { return a + w * (b - a); };
+      auto mixk = [](float a, float b, float w) { return a + w * (b - a); };
+      // Plain texels: every feature mix has weight 0 and leaves c exactly as it is
+      // (c + 0 · (x − c) = c), so only the skin and the hair remain. The product skin · base goes
+      // through memory: in one expression with the hair mix the compiler would fuse it into that
+      // mix's multiply-adds, which the full formula does not.
+      auto plain = [&](int i0, int i1) {
+        for (int i = i0; i < i1; ++i) out[i] = skin * base[i];
+        for (int i = i0; i < i1; ++i) {
+          const float c = mixk(out[i], hair_c * hair_k[i], hair[i]);
+          out[i] = std::min(1.0f, std::max(0.0f, c));
+        }
+      };
+      plain(0, sb);
+      for (int i = sb; i < se; ++i) {
         float c = skin * base[i];
         c = mixk(c, blood_k, w_cheek[i]);
         c = mixk(c, lips, w_lips[i]);
@@ -258,6 +333,7 @@ Texture face_texture(const FaceTextureParams& params) {
         c = mixk(c, hair_c * hair_k[i], hair[i]);
         out[i] = std::min(1.0f, std::max(0.0f, c));
       }
+      plain(se, kW);
     }
     float* row = tex.rgb.data() + 3 * static_cast<size_t>(o);
     for (int i = 0; i < kW; ++i) {

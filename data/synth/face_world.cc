@@ -1,20 +1,25 @@
 #include "data/synth/face_world.h"
 
+#include <immintrin.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/cpu_time.h"
 #include "core/error.h"
+#include "data/synth/face_clutter.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/render_tensors.h"
+#include "data/synth/rgb_planes.h"
 #include "data/synth/shading.h"
 
 namespace dc {
 namespace {
 
 using face_shapes::Draws;
+using face_shapes::random_colour;
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kDeg = kPi / 180;
@@ -24,122 +29,6 @@ const Vec3 kFaceCentre{0, -0.02, 0.07};
 constexpr double kFaceHeight = 0.185;
 
 using Stopwatch = StageStopwatch<FaceRenderTimes>;
-
-std::array<float, 3> random_colour(Draws& d) {
-  return {d.uniform(0.05, 0.95), d.uniform(0.05, 0.95), d.uniform(0.05, 0.95)};
-}
-
-// The columns i ∈ [0, n) of a row of clutter where a shape may cover the pixel: with its rotated
-// coordinates u = u0 + i du, v = v0 + i dv, those within half a pixel (plus a margin) of the
-// ellipse u²/rx² + v²/ry² <= 1 (kind 0) or the box |u| <= rx, |v| <= ry (else), widened by two
-// columns on each side, as [*ia, *ib]; false if none. Elsewhere a shape's cover is exactly 0,
-// which leaves the pixel unchanged, so only these columns need visiting.
-bool shape_span(int kind, double u0, double v0, double du, double dv, double rx, double ry, int n,
-                int* ia, int* ib) {
-  double lo = -1e300, hi = 1e300;
-  if (kind == 0) {
-    // (u/rx)² + (v/ry)² < R² is a quadratic A i² + B i + C < 0 in i (A > 0: du² + dv² = 1).
-    const double R = 1 + 0.5 / std::min(rx, ry) + 0.05;
-    const double irx2 = 1 / (rx * rx), iry2 = 1 / (ry * ry);
-    const double A = du * du * irx2 + dv * dv * iry2;
-    const double B = 2 * (u0 * du * irx2 + v0 * dv * iry2);
-    const double C = u0 * u0 * irx2 + v0 * v0 * iry2 - R * R;
-    const double disc = B * B - 4 * A * C;
-    if (disc < 0) return false;
-    const double root = std::sqrt(disc);
-    lo = (-B - root) / (2 * A);
-    hi = (-B + root) / (2 * A);
-  } else {
-    auto slab = [&](double p0, double dp, double half) {  // |p0 + i dp| < half
-      if (std::abs(dp) < 1e-9) {
-        if (std::abs(p0) >= half) lo = 1, hi = 0;
-        return;
-      }
-      double a = (-half - p0) / dp, b = (half - p0) / dp;
-      if (a > b) std::swap(a, b);
-      lo = std::max(lo, a);
-      hi = std::min(hi, b);
-    };
-    slab(u0, du, rx + 0.55);
-    slab(v0, dv, ry + 0.55);
-  }
-  if (!(lo <= hi)) return false;
-  const double a = std::max(0.0, std::floor(lo) - 2), b = std::min(n - 1.0, std::ceil(hi) + 2);
-  if (a > b) return false;
-  *ia = static_cast<int>(a);
-  *ib = static_cast<int>(b);
-  return true;
-}
-
-// Background: a two-colour gradient with random ellipses, boxes and stripes over it. Per row, the
-// rotated coordinates advance by constant steps, and each shape's loop over a row is branch-free
-// float arithmetic (a cover of 0 leaves a pixel unchanged), so the compiler vectorizes it.
-std::vector<float> clutter_background(int S, uint64_t seed) {
-  Generator g(seed);
-  Draws d(g);
-  std::vector<float> img(3 * static_cast<size_t>(S) * S);
-  const std::array<float, 3> c0 = random_colour(d), c1 = random_colour(d);
-  const double a = d.uniform(0, 2 * kPi), ca = std::cos(a), sa = std::sin(a);
-  std::vector<float> w(S);
-  for (int y = 0; y < S; ++y) {
-    for (int x = 0; x < S; ++x) {
-      w[x] = static_cast<float>(
-          std::min(1.0, std::max(0.0, 0.5 + ((x - 0.5 * S) * ca + (y - 0.5 * S) * sa) / S)));
-    }
-    float* row = &img[3 * static_cast<size_t>(y) * S];
-    for (int x = 0; x < S; ++x) {
-      for (int k = 0; k < 3; ++k) row[3 * x + k] = c0[k] + w[x] * (c1[k] - c0[k]);
-    }
-  }
-  std::vector<float> cover(S), second(S);
-  const int shapes = 3 + static_cast<int>(d.uniform(0, 7));
-  for (int n = 0; n < shapes; ++n) {
-    const int kind = static_cast<int>(d.uniform(0, 3));  // 0 ellipse, 1 box, 2 stripes
-    const double cx = d.uniform(-0.1, 1.1) * S, cy = d.uniform(-0.1, 1.1) * S;
-    const double rx = d.uniform(0.05, 0.4) * S, ry = d.uniform(0.05, 0.4) * S;
-    const double th = d.uniform(0, kPi), ct = std::cos(th), st = std::sin(th);
-    const std::array<float, 3> col = random_colour(d), col2 = random_colour(d);
-    const float alpha = d.uniform(0.6, 1.0);
-    const double period = d.uniform(4, 20);
-    const double r = std::max(rx, ry) + 2;
-    const int x0 = std::max(0, static_cast<int>(cx - r)),
-              x1 = std::min(S - 1, static_cast<int>(cx + r));
-    const int y0 = std::max(0, static_cast<int>(cy - r)),
-              y1 = std::min(S - 1, static_cast<int>(cy + r));
-    const int n_x = x1 - x0 + 1;
-    if (n_x <= 0) continue;
-    const float fct = static_cast<float>(ct), fst = static_cast<float>(st);
-    const float irx2 = static_cast<float>(1 / (rx * rx)), iry2 = static_cast<float>(1 / (ry * ry));
-    const float rmin = static_cast<float>(std::min(rx, ry));
-    const float frx = static_cast<float>(rx), fry = static_cast<float>(ry);
-    const float iperiod = static_cast<float>(1 / period);
-    for (int y = y0; y <= y1; ++y) {
-      // Rotated coordinates of (x0, y); they advance by (ct, −st) per pixel.
-      const double du0 = (x0 - cx) * ct + (y - cy) * st, dv0 = -(x0 - cx) * st + (y - cy) * ct;
-      int ia = 0, ib = 0;
-      if (!shape_span(kind, du0, dv0, ct, -st, rx, ry, n_x, &ia, &ib)) continue;
-      const float u0 = static_cast<float>(du0);
-      const float v0 = static_cast<float>(dv0);
-      for (int i = ia; i <= ib; ++i) {
-        const float u = u0 + i * fct, v = v0 - i * fst;
-        // Pixels inside the edge (approximately).
-        const float inside = kind == 0 ? (1 - std::sqrt(u * u * irx2 + v * v * iry2)) * rmin
-                                       : std::min(frx - std::abs(u), fry - std::abs(v));
-        cover[i] = std::min(1.0f, std::max(0.0f, inside + 0.5f)) * alpha;
-        const float q = u * iperiod;
-        second[i] = kind == 2 && q - std::floor(q) < 0.5f ? 1.0f : 0.0f;
-      }
-      float* p = &img[3 * (static_cast<size_t>(y) * S + x0)];
-      for (int i = ia; i <= ib; ++i) {
-        for (int k = 0; k < 3; ++k) {
-          const float c = col[k] + second[i] * (col2[k] - col[k]);
-          p[3 * i + k] += cover[i] * (c - p[3 * i + k]);
-        }
-      }
-    }
-  }
-  return img;
-}
 
 // Superellipse occluder: g < 1 inside; `inside_px` approximates the distance to the edge.
 struct OccluderEval {
@@ -155,22 +44,32 @@ struct OccluderEval {
   }
 };
 
-// dst[j] += w · src[j] for j < n, in blocks of 8 (a fixed trip count the compiler vectorizes at
-// -O2) and a scalar tail.
-void axpy(float* __restrict dst, const float* __restrict src, float w, int n) {
+// dst[j] = Σ_i w[i] · src[i][j] for j < n over `taps` source rows: the first product, then one
+// fused multiply-add per further tap, in tap order, accumulated in registers eight values at a
+// time (AVX2) with a scalar tail that the compiler fuses the same way.
+void convolve_rows(const float* const* src, const float* w, int taps, int n, float* dst) {
   int j = 0;
   for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; ++l) dst[j + l] += w * src[j + l];
+    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(src[0] + j));
+    for (int i = 1; i < taps; ++i) {
+      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[i]), _mm256_loadu_ps(src[i] + j), acc);
+    }
+    _mm256_storeu_ps(dst + j, acc);
   }
-  for (; j < n; ++j) dst[j] += w * src[j];
+  for (; j < n; ++j) {
+    float acc = w[0] * src[0][j];
+    for (int i = 1; i < taps; ++i) acc += w[i] * src[i][j];
+    dst[j] = acc;
+  }
 }
 
 // Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous; each output row starts from its
-// first tap (no clearing pass) and the scratch rows are reused per thread.
+// rows (padded once per row), so the inner loops are contiguous; each output value is
+// accumulated over its taps in registers, and the scratch rows are reused per thread.
 void blur_rgb(std::vector<float>& img, int S, double sigma) {
   const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
-  std::vector<float> k(2 * r + 1);
+  const int taps = 2 * r + 1;
+  std::vector<float> k(taps);
   float sum = 0;
   for (int i = -r; i <= r; ++i) {
     sum += k[i + r] = static_cast<float>(std::exp(-i * i / (2 * sigma * sigma)));
@@ -180,31 +79,27 @@ void blur_rgb(std::vector<float>& img, int S, double sigma) {
   thread_local std::vector<float> tmp, padded;
   tmp.resize(img.size());
   padded.resize(3 * static_cast<size_t>(S + 2 * r));
-  auto first_tap = [row](float* __restrict dst, const float* __restrict src, float w) {
-    for (int j = 0; j < row; ++j) dst[j] = w * src[j];
-  };
+  std::vector<const float*> src(taps);
+  for (int i = 0; i < taps; ++i) src[i] = &padded[3 * i];
   for (int y = 0; y < S; ++y) {  // horizontal
-    const float* src = &img[static_cast<size_t>(y) * row];
+    const float* in = &img[static_cast<size_t>(y) * row];
     for (int x = -r; x < S + r; ++x) {
-      const float* p = src + 3 * std::min(S - 1, std::max(0, x));
-      std::copy(p, p + 3, &padded[3 * (x + r)]);
+      const float* p = in + 3 * std::min(S - 1, std::max(0, x));
+      float* q = &padded[3 * (x + r)];
+      q[0] = p[0], q[1] = p[1], q[2] = p[2];  // (std::copy called memmove for 12 bytes)
     }
-    float* dst = &tmp[static_cast<size_t>(y) * row];
-    first_tap(dst, &padded[0], k[0]);
-    for (int i = 1; i <= 2 * r; ++i) axpy(dst, &padded[3 * i], k[i], row);
+    convolve_rows(src.data(), k.data(), taps, row, &tmp[static_cast<size_t>(y) * row]);
   }
-  auto tmp_row = [&](int y) {
-    return &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y))) * row];
-  };
   for (int y = 0; y < S; ++y) {  // vertical
-    float* dst = &img[static_cast<size_t>(y) * row];
-    first_tap(dst, tmp_row(y - r), k[0]);
-    for (int i = -r + 1; i <= r; ++i) axpy(dst, tmp_row(y + i), k[i + r], row);
+    for (int i = 0; i < taps; ++i) {
+      src[i] = &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y - r + i))) * row];
+    }
+    convolve_rows(src.data(), k.data(), taps, row, &img[static_cast<size_t>(y) * row]);
   }
 }
 
-// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than the
-// largest image we add noise to in one pass at the default size (3·256² < 2^18).
+// A fixed table of standard normal values (Box–Muller from a fixed seed), longer than an image
+// at the default size (3·256² < 2^18); larger images read it round more than once.
 const std::vector<float>& normal_table() {
   static const std::vector<float> table = [] {
     std::vector<float> t(1 << 18);
@@ -221,22 +116,49 @@ const std::vector<float>& normal_table() {
   return table;
 }
 
-// Gaussian noise of standard deviation `sigma` added to each value: the normal table read on from
-// a per-sample random start (sequentially, wrapping round: cache-friendly), then clamped to
-// [0, 1].
-void add_noise(std::vector<float>& img, double sigma, uint64_t seed) {
+// The image with Gaussian noise of standard deviation `sigma` added to each value, clamped to
+// [0, 1], as a 3×S×S planar tensor (the noise and the conversion in one pass). The noise is the
+// normal table read on from a per-sample random start (sequentially, wrapping round:
+// cache-friendly), value i of the interleaved image taking table value start + i.
+Tensor noisy_planar_image(const std::vector<float>& img, int S, double sigma, uint64_t seed) {
   const std::vector<float>& table = normal_table();
-  const size_t n = table.size();
-  size_t at = seed % n;
+  const size_t n = table.size(), N = static_cast<size_t>(S) * S;
+  const size_t at = seed % n;
   const float s = static_cast<float>(sigma);
-  for (size_t i = 0; i < img.size();) {
-    const size_t run = std::min(img.size() - i, n - at);
-    float* v = &img[i];
-    const float* t = &table[at];
-    for (size_t j = 0; j < run; ++j) v[j] = std::min(1.0f, std::max(0.0f, v[j] + s * t[j]));
-    i += run;
-    at = 0;
+  Tensor out = empty({3, S, S}, DType::f32);
+  float* r = out.data<float>();
+  float* g = r + N;
+  float* b = g + N;
+  // Value i takes table[(at + i) mod n]; `pos` follows (at + 3p) mod n along the pixels (the
+  // table wraps round more than once for images larger than 295 × 295).
+  const float* t = table.data();
+  const __m256 vs = _mm256_set1_ps(s), zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+  auto noisy8 = [&](size_t i, size_t pos) {  // values i .. i + 8, table values pos .. pos + 8
+    const __m256 v = _mm256_fmadd_ps(vs, _mm256_loadu_ps(t + pos), _mm256_loadu_ps(&img[i]));
+    // std::min(1, std::max(0, v)): max_ps(v, 0) and min_ps(v, 1) keep v exactly when they do.
+    return _mm256_min_ps(_mm256_max_ps(v, zero), one);
+  };
+  auto noisy = [&](size_t i, size_t pos) {  // value i, as noisy8() computes it
+    return std::min(1.0f, std::max(0.0f, img[i] + s * t[pos % n]));
+  };
+  size_t pos = at;
+  for (size_t p = 0; p < N;) {
+    const size_t i = 3 * p;
+    if (p + 8 <= N && pos + 24 <= n) {
+      store_rgb_planes8(noisy8(i, pos), noisy8(i + 8, pos + 8), noisy8(i + 16, pos + 16), r + p,
+                        g + p, b + p);
+      p += 8;
+      pos += 24;
+    } else {  // the last pixels, and the 8 whose values straddle the table's end
+      r[p] = noisy(i, pos);
+      g[p] = noisy(i + 1, pos + 1);
+      b[p] = noisy(i + 2, pos + 2);
+      ++p;
+      pos += 3;
+    }
+    if (pos >= n) pos -= n;
   }
+  return out;
 }
 
 // The landmarks' surface points, computed once from the template table.
@@ -251,19 +173,118 @@ const std::array<FaceSurfacePoint, kFaceNumLandmarks>& landmark_points() {
   return points;
 }
 
+// The landmark visibility test bins the queries into squares of kCellPixels: at 4 (a face triangle
+// spans about 3 pixels) a triangle meets few queries that lie outside it.
+constexpr int kCellPixels = 4;
+
+// The cells (squares of kCellPixels, as occluded_points() bins them) that each vertex of `mesh` may
+// project into, from a single-precision projection widened by a bound on its rounding error:
+// the exact (double) projection's cell lies in [x0, x1] × [y0, y1]. Vertices near or behind the
+// camera plane get every cell. Stored as {x0, −x1, y0, −y1} (int16), so that the range of a
+// triangle is one elementwise minimum of its corners'. Eight vertices per AVX2 step.
+using CellRange = std::array<int16_t, 4>;
+std::vector<CellRange> vertex_cell_ranges(const Mesh& mesh, const Camera& cam, int cells) {
+  auto splat = [](double v) { return _mm256_set1_ps(static_cast<float>(v)); };
+  const __m256 r00 = splat(cam.R(0, 0)), r01 = splat(cam.R(0, 1)), r02 = splat(cam.R(0, 2));
+  const __m256 r10 = splat(cam.R(1, 0)), r11 = splat(cam.R(1, 1)), r12 = splat(cam.R(1, 2));
+  const __m256 r20 = splat(cam.R(2, 0)), r21 = splat(cam.R(2, 1)), r22 = splat(cam.R(2, 2));
+  const __m256 tx = splat(cam.t.x), ty = splat(cam.t.y), tz = splat(cam.t.z);
+  const __m256 t_abs =
+      splat(std::abs(static_cast<float>(cam.t.x)) + std::abs(static_cast<float>(cam.t.y)) +
+            std::abs(static_cast<float>(cam.t.z)));
+  const __m256 fx = splat(cam.fx), fy = splat(cam.fy), ccx = splat(cam.cx), ccy = splat(cam.cy);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 one = _mm256_set1_ps(1.0f), tiny = _mm256_set1_ps(1e-6f);
+  const __m256 last = _mm256_set1_ps(static_cast<float>(cells - 1));
+  auto abs = [&](__m256 v) { return _mm256_and_ps(v, abs_mask); };
+  // The cell of pixel coordinate v, int((v + 0.5) / kCellPixels) clamped to [0, cells − 1];
+  // clamped in float first so that the conversion never overflows.
+  auto cell = [&](__m256 v) {
+    const __m256 c =
+        _mm256_mul_ps(_mm256_add_ps(v, _mm256_set1_ps(0.5f)), _mm256_set1_ps(1.0f / kCellPixels));
+    return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(c, _mm256_setzero_ps()), last));
+  };
+  // Pixel coordinate and its error margin along one axis (f, c: focal length and centre).
+  auto axis = [&](__m256 P, __m256 f, __m256 c, __m256 iz, __m256 e, __m256i* lo, __m256i* hi) {
+    const __m256 x = _mm256_fmadd_ps(_mm256_mul_ps(f, P), iz, c);
+    // |error| of X, Y, Z: a few roundings of terms bounded by |p|₁ + |t|₁ (|R_ij| <= 1), and of
+    // the pixel coordinate: that error through f X / Z, plus a few roundings of the result;
+    // taken ten times over, and at least 0.01 pixels.
+    const __m256 through =
+        _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(f, iz), e), _mm256_fmadd_ps(abs(P), iz, one));
+    const __m256 m = _mm256_fmadd_ps(_mm256_set1_ps(10.0f),
+                                     _mm256_fmadd_ps(tiny, _mm256_add_ps(abs(x), abs(c)), through),
+                                     _mm256_set1_ps(0.01f));
+    *lo = cell(_mm256_sub_ps(x, m));
+    *hi = cell(_mm256_add_ps(x, m));
+  };
+  const int64_t V = mesh.num_vertices();
+  std::vector<CellRange> out(V);
+  const float* pos = mesh.positions.data();
+  const __m256i full_lo = _mm256_setzero_si256(), full_hi = _mm256_set1_epi32(cells - 1);
+  // Vertices p[0 .. 8) (24 floats) into dst[0 .. 8).
+  auto block = [&](const float* p, CellRange* dst8) {
+    __m256 px, py, pz;
+    split_rgb8(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _mm256_loadu_ps(p + 16), &px, &py, &pz);
+    auto row = [&](__m256 a, __m256 b, __m256 c, __m256 t) {
+      return _mm256_fmadd_ps(a, px, _mm256_fmadd_ps(b, py, _mm256_fmadd_ps(c, pz, t)));
+    };
+    const __m256 X = row(r00, r01, r02, tx), Y = row(r10, r11, r12, ty), Z = row(r20, r21, r22, tz);
+    const __m256i near = _mm256_castps_si256(_mm256_cmp_ps(Z, _mm256_set1_ps(1e-2f), _CMP_GT_OQ));
+    const __m256 e = _mm256_mul_ps(
+        tiny, _mm256_add_ps(_mm256_add_ps(abs(px), abs(py)), _mm256_add_ps(abs(pz), t_abs)));
+    const __m256 iz = _mm256_div_ps(one, Z);
+    __m256i x0, x1, y0, y1;
+    axis(X, fx, ccx, iz, e, &x0, &x1);
+    axis(Y, fy, ccy, iz, e, &y0, &y1);
+    // Every cell where Z <= 0.01 (the projection is meaningless there).
+    x0 = _mm256_blendv_epi8(full_lo, x0, near);
+    y0 = _mm256_blendv_epi8(full_lo, y0, near);
+    x1 = _mm256_blendv_epi8(full_hi, x1, near);
+    y1 = _mm256_blendv_epi8(full_hi, y1, near);
+    // Interleave {x0, −x1, y0, −y1} per vertex (int16; cells fit).
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i a = _mm256_packs_epi32(x0, y0);  // per 128-bit lane: x0 ×4, y0 ×4
+    const __m256i b = _mm256_packs_epi32(_mm256_sub_epi32(zero, x1), _mm256_sub_epi32(zero, y1));
+    const __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+    const __m256i v01 = _mm256_unpacklo_epi32(lo, hi), v23 = _mm256_unpackhi_epi32(lo, hi);
+    __m256i* dst = reinterpret_cast<__m256i*>(dst8->data());
+    _mm256_storeu_si256(dst, _mm256_permute2x128_si256(v01, v23, 0x20));
+    _mm256_storeu_si256(dst + 1, _mm256_permute2x128_si256(v01, v23, 0x31));
+  };
+  int64_t v = 0;
+  for (; v + 8 <= V; v += 8) block(pos + 3 * v, &out[v]);
+  if (v < V) {  // the last vertices, padded with zeros
+    float buf[24] = {};
+    std::copy(pos + 3 * v, pos + 3 * V, buf);
+    CellRange tail[8];
+    block(buf, tail);
+    std::copy(tail, tail + (V - v), &out[v]);
+  }
+  return out;
+}
+
 // For each query point (x, y, z) in pixels and camera depth, whether some triangle of `mesh` lies
 // nearer than z − tolerance at the exact position (x, y): screen-space barycentrics and
-// perspective-correct depth. The queries (the 68 landmarks) are binned into 8-pixel cells, and
-// each triangle is tested against the queries in the cells its bounding box meets (triangles
-// whose cell range misses the queries' cell range are dropped before visiting cells).
+// perspective-correct depth. The queries (the 68 landmarks) are binned into cells of kCellPixels,
+// and each triangle is tested against the queries in the cells its bounding box meets. Most
+// triangles meet no query's cell: a conservative single-precision cell range per vertex and a
+// table of query counts (summed over rectangles of cells) drop them before their vertices are
+// projected exactly (in double, each vertex once).
+// Whether n / area < 0 (n and area of strictly opposite signs, and the quotient a negative number
+// rather than an underflow to −0).
+inline bool outside(double n, double area) {
+  return n * area < 0 && std::abs(n) > std::abs(area) * 1e-300;
+}
+
 std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
                                      const std::vector<std::array<double, 3>>& points,
                                      double tolerance) {
   std::vector<uint8_t> occluded(points.size(), 0);
   if (points.empty()) return occluded;
-  const int S = cam.width, cells = (S + 7) / 8;
+  const int S = cam.width, cells = (S + kCellPixels - 1) / kCellPixels;
   auto cell = [&](double v) {
-    return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / 8)));
+    return std::min(cells - 1, std::max(0, static_cast<int>((v + 0.5) / kCellPixels)));
   };
   // The queries of cell c are order[start[c] .. start[c + 1]).
   const size_t n_cells = static_cast<size_t>(cells) * cells;
@@ -275,6 +296,22 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     cx0 = std::min(cx0, cx), cx1 = std::max(cx1, cx), cy0 = std::min(cy0, cy),
     cy1 = std::max(cy1, cy);
   }
+  // sum[(y + 1) (cells + 1) + x + 1]: the queries in the cells [0, x] × [0, y].
+  std::vector<int> sum(static_cast<size_t>(cells + 1) * (cells + 1), 0);
+  for (int y = 0; y < cells; ++y) {
+    for (int x = 0; x < cells; ++x) {
+      const size_t c = static_cast<size_t>(y) * cells + x;
+      sum[(y + 1) * (cells + 1) + x + 1] = start[c + 1] + sum[y * (cells + 1) + x + 1] +
+                                           sum[(y + 1) * (cells + 1) + x] -
+                                           sum[y * (cells + 1) + x];
+    }
+  }
+  auto any_query = [&](int x0, int x1, int y0, int y1) {  // in the cells [x0, x1] × [y0, y1]
+    const int w = cells + 1;
+    return sum[(y1 + 1) * w + x1 + 1] - sum[y0 * w + x1 + 1] - sum[(y1 + 1) * w + x0] +
+               sum[y0 * w + x0] >
+           0;
+  };
   for (size_t c = 0; c < n_cells; ++c) start[c + 1] += start[c];
   {
     std::vector<int> fill(start.begin(), start.end() - 1);
@@ -284,11 +321,34 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
     }
   }
   const int64_t V = mesh.num_vertices(), F = mesh.num_faces();
+  const std::vector<CellRange> range = vertex_cell_ranges(mesh, cam, cells);
+  const __m128i query_range =
+      _mm_setr_epi16(static_cast<int16_t>(cx0), static_cast<int16_t>(-cx1),
+                     static_cast<int16_t>(cy0), static_cast<int16_t>(-cy1), 0, 0, 0, 0);
   std::vector<Projection> proj(V);
-  for (int64_t v = 0; v < V; ++v) proj[v] = cam.project(mesh.vertex(v));
+  std::vector<uint8_t> projected(V, 0);
+  auto exact = [&](int32_t v) -> const Projection& {
+    if (!projected[v]) {
+      proj[v] = cam.project(mesh.vertex(v));
+      projected[v] = 1;
+    }
+    return proj[v];
+  };
   for (int64_t f = 0; f < F; ++f) {
     const int32_t* fv = &mesh.faces[3 * f];
-    const Projection &a = proj[fv[0]], &b = proj[fv[1]], &q = proj[fv[2]];
+    {
+      // The corners' ranges united, then cut to the queries' cell range.
+      auto corner = [&](int k) {
+        return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(range[fv[k]].data()));
+      };
+      const __m128i m =
+          _mm_max_epi16(_mm_min_epi16(_mm_min_epi16(corner(0), corner(1)), corner(2)), query_range);
+      alignas(16) int16_t r[8];
+      _mm_store_si128(reinterpret_cast<__m128i*>(r), m);
+      const int x0 = r[0], x1 = -r[1], y0 = r[2], y1 = -r[3];
+      if (x0 > x1 || y0 > y1 || !any_query(x0, x1, y0, y1)) continue;
+    }
+    const Projection &a = exact(fv[0]), &b = exact(fv[1]), &q = exact(fv[2]);
     if (!(a.z > 0 && b.z > 0 && q.z > 0)) continue;  // never for a face in front of the camera
     const double x0 = std::min({a.x, b.x, q.x}), x1 = std::max({a.x, b.x, q.x});
     const double y0 = std::min({a.y, b.y, q.y}), y1 = std::max({a.y, b.y, q.y});
@@ -305,8 +365,13 @@ std::vector<uint8_t> occluded_points(const Mesh& mesh, const Camera& cam,
           const int k = order[i];
           if (occluded[k]) continue;
           const double x = points[k][0], y = points[k][1], z = points[k][2];
-          const double l0 = ((b.x - x) * (q.y - y) - (b.y - y) * (q.x - x)) / area;
-          const double l1 = ((q.x - x) * (a.y - y) - (q.y - y) * (a.x - x)) / area;
+          const double n0 = (b.x - x) * (q.y - y) - (b.y - y) * (q.x - x);
+          const double n1 = (q.x - x) * (a.y - y) - (q.y - y) * (a.x - x);
+          // Most queries lie outside the triangle: a numerator of the sign opposite to the
+          // area's, and far from underflow, makes its barycentric negative without dividing.
+          if (outside(n0, area) || outside(n1, area)) continue;
+          const double l0 = n0 / area;
+          const double l1 = n1 / area;
           const double l2 = 1 - l0 - l1;
           if (l0 < 0 || l1 < 0 || l2 < 0) continue;
           const double depth = 1.0 / (l0 / a.z + l1 / b.z + l2 / q.z);
@@ -475,28 +540,42 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   uint8_t* mask = mask_t.data<uint8_t>();
   const float* uvd = uv_attr.data.data();
   const int32_t* faces = mesh.faces.data();
+  // Two passes: (U, V), mask and depth from the fragments, then the parts from (U, V).
+  const int32_t* face_of = fr.face.data();
+  const float* bary = fr.bary.data();
+  const float* frag_depth = fr.depth.data();
   for (int64_t p = 0; p < N; ++p) {
-    const int32_t f = fr.face[p];
+    // Eight background pixels at once (about half of an image is background).
+    if ((p & 7) == 0 && p + 8 <= N) {
+      const __m256i f8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(face_of + p));
+      if (_mm256_movemask_ps(_mm256_castsi256_ps(f8)) == 0xff) {  // all ids negative
+        const __m256 zero = _mm256_setzero_ps();
+        _mm256_storeu_ps(u_plane + p, zero);
+        _mm256_storeu_ps(v_plane + p, zero);
+        _mm256_storeu_ps(depth + p, zero);
+        std::memset(mask + p, 0, 8);
+        p += 7;
+        continue;
+      }
+    }
+    const int32_t f = face_of[p];
     if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
       u_plane[p] = v_plane[p] = depth[p] = 0.0f;
-      part[p] = 0;
       mask[p] = 0;
       continue;
     }
     // interpolate_fragment() of the linear attribute, inlined.
     const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
-    const float* b = &fr.bary[3 * p];
+    const float* b = bary + 3 * p;
     const float* a0 = uvd + 2 * static_cast<int64_t>(fv[0]);
     const float* a1 = uvd + 2 * static_cast<int64_t>(fv[1]);
     const float* a2 = uvd + 2 * static_cast<int64_t>(fv[2]);
-    const float u = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
-    const float v = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
-    u_plane[p] = u;
-    v_plane[p] = v;
-    part[p] = face_part_at(u, v);
+    u_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
+    v_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
     mask[p] = 1;
-    depth[p] = fr.depth[p];
+    depth[p] = frag_depth[p];
   }
+  face_parts(u_plane, v_plane, mask, N, part);
   // Occluders: drawn over the image, anti-aliased; they clear the labels at the pixel centres
   // they cover.
   for (const FaceOccluder& o : scene.occluders) {
@@ -575,10 +654,12 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   watch.lap(&FaceRenderTimes::landmarks);
 
   if (scene.blur > 0) blur_rgb(r.rgb, S, scene.blur);
-  if (scene.noise > 0) add_noise(r.rgb, scene.noise, scene.noise_seed);
+  // The noise is added while converting to planes (a pass over the image saved): counted as
+  // tensors.
   watch.lap(&FaceRenderTimes::post);
   Sample out;
-  out["image"] = planar_tensor(r.rgb, S, S, 3);
+  out["image"] = scene.noise > 0 ? noisy_planar_image(r.rgb, S, scene.noise, scene.noise_seed)
+                                 : planar_tensor(r.rgb, S, S, 3);
   out["uv"] = uv_t;
   out["part"] = part_t;
   out["mask"] = mask_t;

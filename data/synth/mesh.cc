@@ -1,6 +1,7 @@
 #include "data/synth/mesh.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/closest_name.h"
@@ -33,6 +34,37 @@ void check_attribute_size(const std::string& name, const char* kind, int width, 
            ", expected >= 1");
   DC_CHECK(static_cast<int64_t>(size) == count * width, where, ": ", kind, " attribute '", name,
            "' holds ", size, " values, expected ", count, " × ", width, " = ", count * width);
+}
+
+// The scans of validate(), in blocks of 16 with a fixed trip count (vectorized at -O2) and a
+// scalar tail. A float is finite when its exponent bits are not all ones.
+bool all_finite(const float* p, size_t n) {
+  auto bad = [](float v) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, 4);
+    return static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  };
+  uint32_t any_bad = 0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int l = 0; l < 16; ++l) any_bad |= bad(p[i + l]);
+  }
+  for (; i < n; ++i) any_bad |= bad(p[i]);
+  return any_bad == 0;
+}
+
+// Whether every index is in [0, V): as unsigned 64-bit values, negative indices are huge.
+bool all_below(const int32_t* f, size_t n, int64_t V) {
+  const uint64_t limit = static_cast<uint64_t>(V);
+  uint32_t any_bad = 0;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int l = 0; l < 16; ++l) {
+      any_bad |= static_cast<uint64_t>(static_cast<int64_t>(f[i + l])) >= limit;
+    }
+  }
+  for (; i < n; ++i) any_bad |= static_cast<uint64_t>(static_cast<int64_t>(f[i])) >= limit;
+  return any_bad == 0;
 }
 
 }  // namespace
@@ -76,20 +108,15 @@ void Mesh::validate(const std::string& where) const {
   DC_CHECK(faces.size() % 3 == 0, where, ": faces hold ", faces.size(),
            " indices, expected a multiple of 3 (F × 3)");
   const int64_t V = num_vertices();
-  // Branch-free scans first (they vectorize; the renderer validates every mesh it draws), and
-  // the loops that name the bad element only when one of them fails.
-  bool finite = true;
-  for (const float p : positions) finite &= std::abs(p) <= std::numeric_limits<float>::max();
-  if (!finite) {
+  // Branch-free scans first (the renderer validates every mesh it draws), and the loops that
+  // name the bad element only when one of them fails.
+  if (!all_finite(positions.data(), positions.size())) {
     for (size_t i = 0; i < positions.size(); ++i) {
       DC_CHECK(std::isfinite(positions[i]), where, ": vertex ", i / 3,
                " has a non-finite coordinate ", positions[i]);
     }
   }
-  bool in_range = true;
-  for (const int32_t f : faces)
-    in_range &= static_cast<uint64_t>(static_cast<int64_t>(f)) < static_cast<uint64_t>(V);
-  if (!in_range) {
+  if (!all_below(faces.data(), faces.size(), V)) {
     for (size_t i = 0; i < faces.size(); ++i) {
       DC_CHECK(faces[i] >= 0 && faces[i] < V, where, ": face ", i / 3, " corner ", i % 3,
                " is vertex ", faces[i], ", expected an index in [0, ", V, ")");

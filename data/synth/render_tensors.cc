@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/error.h"
+#include "data/synth/rgb_planes.h"
 
 namespace dc {
 
@@ -15,13 +16,19 @@ Tensor planar_tensor(const std::vector<float>& hwc, int height, int width, int c
            " × ", channels);
   Tensor t = empty({channels, height, width}, DType::f32);
   float* dst = t.data<float>();
-  // One pass over the interleaved buffer (the common RGB case with a fixed stride).
+  // One pass over the interleaved buffer (the common RGB case), eight pixels at a time.
   if (channels == 3) {
     float* r = dst;
     float* g = dst + N;
     float* b = dst + 2 * N;
     const float* src = hwc.data();
-    for (int64_t p = 0; p < N; ++p) {
+    int64_t p = 0;
+    for (; p + 8 <= N; p += 8) {
+      const float* s = src + 3 * p;
+      store_rgb_planes8(_mm256_loadu_ps(s), _mm256_loadu_ps(s + 8), _mm256_loadu_ps(s + 16), r + p,
+                        g + p, b + p);
+    }
+    for (; p < N; ++p) {
       r[p] = src[3 * p];
       g[p] = src[3 * p + 1];
       b[p] = src[3 * p + 2];
