@@ -523,7 +523,10 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   // The head is one closed surface seen from outside, so a back face is never the nearest:
   // culling them halves the triangles drawn and changes no pixel (checked on the tests' scenes).
   raster.cull_back_faces = true;
-  Render r = render(mesh, cam, shading, raster);
+  // Rendered into per-thread buffers: a data-loader worker renders a stream of same-size faces,
+  // and a fresh Render would allocate and zero-fill 20 bytes per pixel every time.
+  thread_local Render r;
+  render(mesh, cam, shading, raster, r);
   watch.lap(&FaceRenderTimes::render);
 
   // Labels from the label pass: the face chart only; part is a function of (U, V). They are
