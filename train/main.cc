@@ -15,6 +15,7 @@
 #include "train/data_command.h"
 #include "train/forward_command.h"
 #include "train/infer_command.h"
+#include "train/malloc_tuning.h"
 #include "train/synth_command.h"
 #include "train/train_command.h"
 
@@ -128,6 +129,7 @@ std::string one_line(std::string message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  dc::tune_malloc_for_steady_streams();
   try {
     return dispatch(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const dc::cli::UsageError& e) {
