@@ -132,22 +132,21 @@ struct ShapeRow {
 
 }  // namespace
 
-std::vector<float> clutter_background(int S, uint64_t seed) {
+void clutter_background(int S, uint64_t seed, std::vector<float>& img) {
   Generator g(seed);
   Draws d(g);
   const std::array<float, 3> c0 = random_colour(d), c1 = random_colour(d);
   const double a = d.uniform(0, 2 * kPi), ca = std::cos(a), sa = std::sin(a);
-  // The gradient, appended row by row (no zero-filling pass over the image).
-  std::vector<float> img;
-  img.reserve(3 * static_cast<size_t>(S) * S);
-  std::vector<float> w(S), grad_row(3 * static_cast<size_t>(S));
+  // The gradient, written straight into the image row by row: every value is overwritten, so a
+  // reused vector needs no clearing, and no row is built elsewhere and copied in.
+  img.resize(3 * static_cast<size_t>(S) * S);
+  std::vector<float> w(S);
   for (int y = 0; y < S; ++y) {
     gradient_row(S, y, ca, sa, w.data());
-    float* row = grad_row.data();
+    float* row = &img[3 * static_cast<size_t>(y) * S];
     for (int x = 0; x < S; ++x) {
       for (int k = 0; k < 3; ++k) row[3 * x + k] = c0[k] + w[x] * (c1[k] - c0[k]);
     }
-    img.insert(img.end(), grad_row.begin(), grad_row.end());
   }
   std::vector<float> cover(S + 8), second(S + 8);
   const int shapes = 3 + static_cast<int>(d.uniform(0, 7));
@@ -192,6 +191,11 @@ std::vector<float> clutter_background(int S, uint64_t seed) {
       }
     }
   }
+}
+
+std::vector<float> clutter_background(int S, uint64_t seed) {
+  std::vector<float> img;
+  clutter_background(S, seed, img);
   return img;
 }
 

@@ -12,4 +12,8 @@ namespace dc {
 // image, bit for bit.
 std::vector<float> clutter_background(int S, uint64_t seed);
 
+// The same written into `out` (resized to S·S·3; every value overwritten, so what it held before
+// does not matter): a stream of backgrounds into one reused vector neither allocates nor copies.
+void clutter_background(int S, uint64_t seed, std::vector<float>& out);
+
 }  // namespace dc

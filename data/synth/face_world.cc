@@ -9,6 +9,7 @@
 
 #include "core/cpu_time.h"
 #include "core/error.h"
+#include "data/synth/face_blur.h"
 #include "data/synth/face_clutter.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/render_tensors.h"
@@ -43,60 +44,6 @@ struct OccluderEval {
         1.0 / o.exponent);
   }
 };
-
-// dst[j] = Σ_i w[i] · src[i][j] for j < n over `taps` source rows: the first product, then one
-// fused multiply-add per further tap, in tap order, accumulated in registers eight values at a
-// time (AVX2) with a scalar tail that the compiler fuses the same way.
-void convolve_rows(const float* const* src, const float* w, int taps, int n, float* dst) {
-  int j = 0;
-  for (; j + 8 <= n; j += 8) {
-    __m256 acc = _mm256_mul_ps(_mm256_set1_ps(w[0]), _mm256_loadu_ps(src[0] + j));
-    for (int i = 1; i < taps; ++i) {
-      acc = _mm256_fmadd_ps(_mm256_set1_ps(w[i]), _mm256_loadu_ps(src[i] + j), acc);
-    }
-    _mm256_storeu_ps(dst + j, acc);
-  }
-  for (; j < n; ++j) {
-    float acc = w[0] * src[0][j];
-    for (int i = 1; i < taps; ++i) acc += w[i] * src[i][j];
-    dst[j] = acc;
-  }
-}
-
-// Separable Gaussian blur of an S×S×3 image, clamping at the border. Both passes run over whole
-// rows (padded once per row), so the inner loops are contiguous; each output value is
-// accumulated over its taps in registers, and the scratch rows are reused per thread.
-void blur_rgb(std::vector<float>& img, int S, double sigma) {
-  const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
-  const int taps = 2 * r + 1;
-  std::vector<float> k(taps);
-  float sum = 0;
-  for (int i = -r; i <= r; ++i) {
-    sum += k[i + r] = static_cast<float>(std::exp(-i * i / (2 * sigma * sigma)));
-  }
-  for (float& w : k) w /= sum;
-  const int row = 3 * S;
-  thread_local std::vector<float> tmp, padded;
-  tmp.resize(img.size());
-  padded.resize(3 * static_cast<size_t>(S + 2 * r));
-  std::vector<const float*> src(taps);
-  for (int i = 0; i < taps; ++i) src[i] = &padded[3 * i];
-  for (int y = 0; y < S; ++y) {  // horizontal
-    const float* in = &img[static_cast<size_t>(y) * row];
-    for (int x = -r; x < S + r; ++x) {
-      const float* p = in + 3 * std::min(S - 1, std::max(0, x));
-      float* q = &padded[3 * (x + r)];
-      q[0] = p[0], q[1] = p[1], q[2] = p[2];  // (std::copy called memmove for 12 bytes)
-    }
-    convolve_rows(src.data(), k.data(), taps, row, &tmp[static_cast<size_t>(y) * row]);
-  }
-  for (int y = 0; y < S; ++y) {  // vertical
-    for (int i = 0; i < taps; ++i) {
-      src[i] = &tmp[static_cast<size_t>(std::min(S - 1, std::max(0, y - r + i))) * row];
-    }
-    convolve_rows(src.data(), k.data(), taps, row, &img[static_cast<size_t>(y) * row]);
-  }
-}
 
 // A fixed table of standard normal values (Box–Muller from a fixed seed), longer than an image
 // at the default size (3·256² < 2^18); larger images read it round more than once.
@@ -499,8 +446,12 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   const Mesh mesh = face_mesh(scene.shape);
   watch.lap(&FaceRenderTimes::mesh);
   ShadingOptions shading;
+  // The background is drawn into a per-thread vector lent to `shading` for the render and taken
+  // back after it: a stream of faces reuses its 12 bytes per pixel (no allocation, no page faults).
+  thread_local std::vector<float> background;
   if (scene.clutter) {
-    shading.background_image = clutter_background(S, scene.background_seed);
+    clutter_background(S, scene.background_seed, background);
+    shading.background_image = std::move(background);
   } else {
     shading.background = {0.5f, 0.5f, 0.5f};
   }
@@ -527,6 +478,7 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   // and a fresh Render would allocate and zero-fill 20 bytes per pixel every time.
   thread_local Render r;
   render(mesh, cam, shading, raster, r);
+  background = std::move(shading.background_image);
   watch.lap(&FaceRenderTimes::render);
 
   // Labels from the label pass: the face chart only; part is a function of (U, V). They are

@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "data/synth/face_blur.h"
 #include "data/synth/face_clutter.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/face_world.h"
@@ -90,6 +91,90 @@ TEST(FaceFastPaths, ClutterMatchesTheScalarFormula) {
       for (size_t i = 0; i < ref.size(); ++i) worst = std::max(worst, std::abs(fast[i] - ref[i]));
       EXPECT_LE(worst, 2e-5f) << "size " << size << ", seed " << seed * 7919;
       EXPECT_EQ(fast, clutter_background(size, seed * 7919));  // deterministic
+    }
+  }
+}
+
+TEST(FaceFastPaths, ClutterIntoAReusedVectorEqualsAFreshOne) {
+  // Every value is overwritten: what the vector held before (another size, garbage) is irrelevant.
+  std::vector<float> reused(7, -3.0f);
+  for (const int size : {64, 123, 64}) {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+      std::fill(reused.begin(), reused.end(), std::numeric_limits<float>::quiet_NaN());
+      clutter_background(size, seed * 104729, reused);
+      EXPECT_EQ(reused, clutter_background(size, seed * 104729)) << "size " << size;
+    }
+  }
+}
+
+// A deterministic pseudo-random float in [0, 1) for test inputs.
+float test_value(uint64_t i) {
+  uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 32;
+  return static_cast<float>(x >> 40) / static_cast<float>(1 << 24);
+}
+
+TEST(FaceFastPaths, ConvolveRowsMatchesTheScalarFmaChainBitForBit) {
+  // n covers the 32-wide blocks, the 8-wide blocks and the scalar tail; the reference is the
+  // documented order: the first product, then std::fma per further tap.
+  for (const int taps : {1, 2, 3, 7, 13}) {
+    for (const int n : {1, 7, 8, 31, 32, 39, 40, 71, 768}) {
+      std::vector<std::vector<float>> rows(taps, std::vector<float>(n));
+      std::vector<const float*> src(taps);
+      std::vector<float> w(taps);
+      for (int i = 0; i < taps; ++i) {
+        w[i] = test_value(1000 + i) - 0.25f;
+        for (int j = 0; j < n; ++j) rows[i][j] = test_value(static_cast<uint64_t>(i) * n + j);
+        src[i] = rows[i].data();
+      }
+      std::vector<float> got(n, -1.0f);
+      convolve_rows(src.data(), w.data(), taps, n, got.data());
+      for (int j = 0; j < n; ++j) {
+        float ref = w[0] * rows[0][j];
+        for (int i = 1; i < taps; ++i) ref = std::fma(w[i], rows[i][j], ref);
+        ASSERT_EQ(got[j], ref) << "taps " << taps << ", n " << n << ", j " << j;
+      }
+    }
+  }
+}
+
+TEST(FaceFastPaths, BlurMatchesAPlainTwoPassGaussianBitForBit) {
+  for (const int S : {16, 37}) {
+    for (const double sigma : {0.3, 1.2, 2.6}) {
+      std::vector<float> img(3 * static_cast<size_t>(S) * S);
+      for (size_t i = 0; i < img.size(); ++i) img[i] = test_value(i + 77);
+      // Reference: the kernel of the documented formula, each output an fma chain over its taps.
+      const int r = std::max(1, static_cast<int>(std::ceil(2.5 * sigma)));
+      std::vector<float> k(2 * r + 1);
+      float sum = 0;
+      for (int i = -r; i <= r; ++i) {
+        sum += k[i + r] = static_cast<float>(std::exp(-i * i / (2 * sigma * sigma)));
+      }
+      for (float& x : k) x /= sum;
+      auto at = [&](int v) { return std::min(S - 1, std::max(0, v)); };
+      std::vector<float> h(img.size()), ref(img.size());
+      for (int y = 0; y < S; ++y)
+        for (int x = 0; x < S; ++x)
+          for (int c = 0; c < 3; ++c) {
+            float acc = k[0] * img[3 * (y * S + at(x - r)) + c];
+            for (int i = 1; i <= 2 * r; ++i) {
+              acc = std::fma(k[i], img[3 * (y * S + at(x - r + i)) + c], acc);
+            }
+            h[3 * (y * S + x) + c] = acc;
+          }
+      for (int y = 0; y < S; ++y)
+        for (int x = 0; x < S; ++x)
+          for (int c = 0; c < 3; ++c) {
+            float acc = k[0] * h[3 * (at(y - r) * S + x) + c];
+            for (int i = 1; i <= 2 * r; ++i) {
+              acc = std::fma(k[i], h[3 * (at(y - r + i) * S + x) + c], acc);
+            }
+            ref[3 * (y * S + x) + c] = acc;
+          }
+      blur_rgb(img, S, sigma);
+      EXPECT_EQ(img, ref) << "S " << S << ", sigma " << sigma;
     }
   }
 }
