@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "data/synth/face_blur.h"
 #include "data/synth/face_clutter.h"
+#include "data/synth/face_labels.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/render_tensors.h"
 #include "data/synth/rgb_planes.h"
@@ -484,8 +485,6 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   // Labels from the label pass: the face chart only; part is a function of (U, V). They are
   // written straight into the sample's tensors (U and V planes, part, mask, depth).
   const Fragments& fr = r.fragments;
-  const Attribute& uv_attr = mesh.vertex_attribute("uv");
-  const std::vector<float>& is_face = mesh.face_attribute("face").data;
   Tensor uv_t = empty({2, S, S}, DType::f32), depth_t = empty({S, S}, DType::f32);
   Tensor part_t = empty({S, S}, DType::i64), mask_t = empty({S, S}, DType::u8);
   float* u_plane = uv_t.data<float>();
@@ -493,43 +492,8 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   float* depth = depth_t.data<float>();
   int64_t* part = part_t.data<int64_t>();
   uint8_t* mask = mask_t.data<uint8_t>();
-  const float* uvd = uv_attr.data.data();
-  const int32_t* faces = mesh.faces.data();
   // Two passes: (U, V), mask and depth from the fragments, then the parts from (U, V).
-  const int32_t* face_of = fr.face.data();
-  const float* bary = fr.bary.data();
-  const float* frag_depth = fr.depth.data();
-  for (int64_t p = 0; p < N; ++p) {
-    // Eight background pixels at once (about half of an image is background).
-    if ((p & 7) == 0 && p + 8 <= N) {
-      const __m256i f8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(face_of + p));
-      if (_mm256_movemask_ps(_mm256_castsi256_ps(f8)) == 0xff) {  // all ids negative
-        const __m256 zero = _mm256_setzero_ps();
-        _mm256_storeu_ps(u_plane + p, zero);
-        _mm256_storeu_ps(v_plane + p, zero);
-        _mm256_storeu_ps(depth + p, zero);
-        std::memset(mask + p, 0, 8);
-        p += 7;
-        continue;
-      }
-    }
-    const int32_t f = face_of[p];
-    if (f < 0 || is_face[f] == 0) {  // every pixel written once: no separate clearing pass
-      u_plane[p] = v_plane[p] = depth[p] = 0.0f;
-      mask[p] = 0;
-      continue;
-    }
-    // interpolate_fragment() of the linear attribute, inlined.
-    const int32_t* fv = faces + 3 * static_cast<int64_t>(f);
-    const float* b = bary + 3 * p;
-    const float* a0 = uvd + 2 * static_cast<int64_t>(fv[0]);
-    const float* a1 = uvd + 2 * static_cast<int64_t>(fv[1]);
-    const float* a2 = uvd + 2 * static_cast<int64_t>(fv[2]);
-    u_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[0] + b[1] * a1[0] + b[2] * a2[0]));
-    v_plane[p] = std::min(1.0f, std::max(0.0f, b[0] * a0[1] + b[1] * a1[1] + b[2] * a2[1]));
-    mask[p] = 1;
-    depth[p] = frag_depth[p];
-  }
+  face_label_planes(mesh, fr, u_plane, v_plane, depth, mask);
   face_parts(u_plane, v_plane, mask, N, part);
   // Occluders: drawn over the image, anti-aliased; they clear the labels at the pixel centres
   // they cover.

@@ -12,6 +12,7 @@
 
 #include "data/synth/face_blur.h"
 #include "data/synth/face_clutter.h"
+#include "data/synth/face_labels.h"
 #include "data/synth/face_shapes.h"
 #include "data/synth/face_world.h"
 #include "data/synth/render_tensors.h"
@@ -177,6 +178,47 @@ TEST(FaceFastPaths, BlurMatchesAPlainTwoPassGaussianBitForBit) {
       EXPECT_EQ(img, ref) << "S " << S << ", sigma " << sigma;
     }
   }
+}
+
+TEST(FaceFastPaths, LabelPlanesMatchTheScalarFormulaBitForBit) {
+  // Sizes whose pixel counts are and are not multiples of 8 (the scalar tail); profiles show the
+  // back of the head (triangles outside the face chart, which must read as background).
+  FaceWorldOptions o;
+  o.max_yaw = 90;
+  int chart = 0, other = 0;
+  for (const int S : {37, 64, 101}) {
+    for (uint64_t seed = 0; seed < 6; ++seed) {
+      Generator rng(seed + 100);
+      const FaceScene scene = FaceScene::sample(rng, o);
+      const Mesh mesh = face_mesh(scene.shape);
+      const Fragments fr = rasterize(mesh, face_camera(scene, S));
+      const int64_t N = fr.num_pixels();
+      std::vector<float> u(N, -1), v(N, -1), depth(N, -1);
+      std::vector<uint8_t> mask(N, 7);
+      face_label_planes(mesh, fr, u.data(), v.data(), depth.data(), mask.data());
+      const std::vector<float>& uv = mesh.vertex_attribute("uv").data;
+      const std::vector<float>& flag = mesh.face_attribute("face").data;
+      auto coord = [&](int64_t p, int c) {
+        const int32_t* fv = &mesh.faces[3 * static_cast<int64_t>(fr.face[p])];
+        const float* b = &fr.bary[3 * p];
+        const float t = std::fma(b[2], uv[2 * fv[2] + c],
+                                 std::fma(b[0], uv[2 * fv[0] + c], b[1] * uv[2 * fv[1] + c]));
+        return std::min(1.0f, std::max(0.0f, t));
+      };
+      for (int64_t p = 0; p < N; ++p) {
+        const int32_t f = fr.face[p];
+        const bool on_chart = f >= 0 && flag[f] != 0;
+        chart += on_chart;
+        other += f >= 0 && !on_chart;
+        ASSERT_EQ(mask[p], on_chart ? 1 : 0) << "S " << S << ", pixel " << p;
+        ASSERT_EQ(u[p], on_chart ? coord(p, 0) : 0.0f) << "S " << S << ", pixel " << p;
+        ASSERT_EQ(v[p], on_chart ? coord(p, 1) : 0.0f) << "S " << S << ", pixel " << p;
+        ASSERT_EQ(depth[p], on_chart ? fr.depth[p] : 0.0f) << "S " << S << ", pixel " << p;
+      }
+    }
+  }
+  EXPECT_GT(chart, 1000);
+  EXPECT_GT(other, 100);  // the back of the head was seen
 }
 
 // Landmark visibility by testing every triangle of the head (no cells, no culling): visible when
