@@ -14,8 +14,8 @@ namespace dc {
 // pixel's barycentrics, each clamped to [0, 1], depth[p] = its fragment depth and mask[p] = 1;
 // everywhere else (background, the back of the head) all four are 0. The interpolation is
 // b1·a1 + b0·a0 + b2·a2 with the last two terms fused multiply-adds, in that order (what GCC
-// makes of the plain formula), so the eight-pixel AVX2 path and the scalar path for the last
-// pixels give the same bits. The outputs hold fr.num_pixels() values each.
+// makes of the plain formula, written out with std::fma so that it does not depend on the flags).
+// The outputs hold fr.num_pixels() values each.
 void face_label_planes(const Mesh& mesh, const Fragments& fr, float* u, float* v, float* depth,
                        uint8_t* mask);
 
