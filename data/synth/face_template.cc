@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
+#include <iterator>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -622,9 +626,14 @@ FaceShape FaceShape::sample(Generator& rng) {
 }
 
 Mesh face_mesh(const FaceShape& shape) {
+  Mesh m;
+  face_mesh(shape, m);
+  return m;
+}
+
+void face_mesh(const FaceShape& shape, Mesh& m) {
   const Grid& g = grid();
   const std::vector<FeatureBasis>& basis = vertex_basis();
-  Mesh m;
   m.positions.resize(3 * static_cast<size_t>(kRows) * kCols);
   const double front = 88.0 * kPi / 180, full = 60.0 * kPi / 180;
   for (int r = 0; r < kRows; ++r) {
@@ -652,12 +661,32 @@ Mesh face_mesh(const FaceShape& shape) {
       p[2] = static_cast<float>(z);
     }
   }
+  // Copy-assigned into the existing vectors: no allocation when `m` held a face mesh before.
   m.faces = g.faces;
-  m.set_vertex_attribute("uv", 2, g.uv);
-  m.set_vertex_attribute("tex", 2, g.tex);
-  m.set_face_attribute("face", 1, g.face_flag);
+  auto set = [](Attribute& a, int width, const std::vector<float>& data) {
+    a.width = width;
+    a.data = data;
+    a.interp = Interp::kLinear;
+  };
+  set(m.vertex_attributes["uv"], 2, g.uv);
+  set(m.vertex_attributes["tex"], 2, g.tex);
+  set(m.face_attributes["face"], 1, g.face_flag);
+  // Exactly these attributes; "normal" sized before compute_vertex_normals() validates the mesh
+  // (its values are all overwritten there).
+  auto keep_only = [](std::map<std::string, Attribute>& attrs,
+                      std::initializer_list<const char*> names) {
+    for (auto it = attrs.begin(); it != attrs.end();) {
+      const bool ours =
+          std::any_of(names.begin(), names.end(), [&](const char* n) { return it->first == n; });
+      it = ours ? std::next(it) : attrs.erase(it);
+    }
+  };
+  Attribute& normal = m.vertex_attributes["normal"];
+  normal.width = 3;
+  normal.data.resize(m.positions.size());
+  keep_only(m.vertex_attributes, {"uv", "tex", "normal"});
+  keep_only(m.face_attributes, {"face"});
   compute_vertex_normals(m);
-  return m;
 }
 
 FaceSurfacePoint face_surface_point(float u, float v) {

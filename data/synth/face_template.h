@@ -122,6 +122,12 @@ struct FaceShape {
 // the same for every shape: 3965 vertices and 7680 triangles, of which 4608 face.
 Mesh face_mesh(const FaceShape& shape);
 
+// The same into `out`, whatever it held: positions, faces and these four attributes are
+// overwritten in place and any other attribute is removed, so a stream of faces rendered through
+// one reused Mesh (a thread_local) allocates none of its arrays again. `out` then equals
+// face_mesh(shape).
+void face_mesh(const FaceShape& shape, Mesh& out);
+
 // A point of the face chart: the mesh triangle holding template point (u, v) and its barycentrics
 // with respect to the triangle's corners. (U, V) is linear on each face triangle, so the point of
 // any deformed face_mesh() with these barycentrics is exactly the surface point whose rendered

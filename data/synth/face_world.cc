@@ -444,7 +444,11 @@ Sample render_face_scene(const FaceScene& scene, const FaceWorldOptions& options
   const int64_t N = static_cast<int64_t>(S) * S;
   Stopwatch watch{times};
 
-  const Mesh mesh = face_mesh(scene.shape);
+  // Deformed into a per-thread mesh: the topology and attributes are the same for every face, and
+  // reusing their vectors saves allocating (and page-faulting) about 0.3 MB per face.
+  thread_local Mesh mesh_buffer;
+  face_mesh(scene.shape, mesh_buffer);
+  const Mesh& mesh = mesh_buffer;
   watch.lap(&FaceRenderTimes::mesh);
   ShadingOptions shading;
   // The background is drawn into a per-thread vector lent to `shading` for the render and taken

@@ -155,14 +155,19 @@ void compute_vertex_normals(Mesh& mesh, const std::string& name) {
     const Vec3 n = cross(mesh.vertex(v[1]) - a, mesh.vertex(v[2]) - a);
     for (int k = 0; k < 3; ++k) sum[v[k]] = sum[v[k]] + n;
   }
-  std::vector<float> data(3 * sum.size());
+  // Written into the attribute's existing vector when it has the size (a mesh reused for a
+  // stream of renders): every value is overwritten, and nothing is allocated.
+  Attribute& attr = mesh.vertex_attributes[name];
+  attr.width = 3;
+  attr.interp = Interp::kLinear;
+  attr.data.resize(3 * sum.size());
+  float* data = attr.data.data();
   for (size_t i = 0; i < sum.size(); ++i) {
     const Vec3 n = normalized(sum[i]);
     data[3 * i] = static_cast<float>(n.x);
     data[3 * i + 1] = static_cast<float>(n.y);
     data[3 * i + 2] = static_cast<float>(n.z);
   }
-  mesh.set_vertex_attribute(name, 3, std::move(data), Interp::kLinear);
 }
 
 Mesh merge_meshes(const std::vector<Mesh>& meshes) {

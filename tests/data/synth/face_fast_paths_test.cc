@@ -221,6 +221,34 @@ TEST(FaceFastPaths, LabelPlanesMatchTheScalarFormulaBitForBit) {
   EXPECT_GT(other, 100);  // the back of the head was seen
 }
 
+TEST(FaceFastPaths, FaceMeshIntoAReusedMeshEqualsAFreshOne) {
+  // The reused mesh starts with a stale "normal" of the wrong size and an extra attribute; then
+  // holds one shape's arrays when the next shape is written over them.
+  Mesh reused;
+  reused.positions = {1, 2, 3};
+  reused.vertex_attributes["normal"] = Attribute{3, {9, 9, 9}, Interp::kNearestVertex};
+  reused.vertex_attributes["extra"] = Attribute{1, {5}, Interp::kLinear};
+  reused.face_attributes["extra"] = Attribute{2, {}, Interp::kLinear};
+  for (uint64_t seed = 0; seed < 4; ++seed) {
+    Generator rng(seed);
+    const FaceShape shape = FaceShape::sample(rng);
+    face_mesh(shape, reused);
+    const Mesh fresh = face_mesh(shape);
+    EXPECT_EQ(reused.positions, fresh.positions) << "seed " << seed;
+    EXPECT_EQ(reused.faces, fresh.faces);
+    for (const char* name : {"uv", "tex", "normal"}) {
+      const Attribute& a = reused.vertex_attribute(name);
+      const Attribute& b = fresh.vertex_attribute(name);
+      EXPECT_EQ(a.width, b.width) << name;
+      EXPECT_EQ(a.interp, b.interp) << name;
+      EXPECT_EQ(a.data, b.data) << name << ", seed " << seed;
+    }
+    EXPECT_EQ(reused.face_attribute("face").data, fresh.face_attribute("face").data);
+    EXPECT_EQ(reused.vertex_attributes.size(), fresh.vertex_attributes.size());  // "extra" gone
+    EXPECT_EQ(reused.face_attributes.size(), fresh.face_attributes.size());
+  }
+}
+
 // Landmark visibility by testing every triangle of the head (no cells, no culling): visible when
 // in the image on a mask pixel and no triangle is nearer than z − 1e-4 at the exact projection.
 std::vector<uint8_t> reference_visible(const FaceScene& scene, const Sample& sample, int S) {
