@@ -505,7 +505,20 @@ void Trainer::save(int64_t iterations_done) {
 
 void Trainer::restore(const std::string& path, int64_t* iterations_done) {
   Checkpoint ckpt = load_checkpoint(path);
-  task_->model().load_state_dict(ckpt.model);
+  // A run folder left by another config (another model or optimizer) fails here; say which file
+  // and what to do, not just which tensor was missing.
+  const auto mismatch = [&](const char* part, const Error& e) {
+    return Error(detail::concat("checkpoint '", path, "': its ", part,
+                                " state does not fit this config: ", e.what(),
+                                "; resume with the config of the run that wrote it (kept in the "
+                                "checkpoint and in the run folder's config.yaml), or choose "
+                                "another out="));
+  };
+  try {
+    task_->model().load_state_dict(ckpt.model);
+  } catch (const Error& e) {
+    throw mismatch("model", e);
+  }
   // The loss scaler's state rides in the optimizer's scalars; the optimizer does not know it.
   const auto scale = ckpt.optimizer.scalars.find(kScalerScale);
   const auto good = ckpt.optimizer.scalars.find(kScalerGoodSteps);
@@ -514,7 +527,11 @@ void Trainer::restore(const std::string& path, int64_t* iterations_done) {
   }
   ckpt.optimizer.scalars.erase(kScalerScale);
   ckpt.optimizer.scalars.erase(kScalerGoodSteps);
-  optimizer_->load_state_dict(ckpt.optimizer);
+  try {
+    optimizer_->load_state_dict(ckpt.optimizer);
+  } catch (const Error& e) {
+    throw mismatch("optimizer", e);
+  }
   for (const char* stream : {"default", "loader"}) {
     DC_CHECK(ckpt.rng.count(stream), "checkpoint '", path, "' has no RNG state '", stream, "'");
   }
@@ -538,10 +555,7 @@ void Trainer::restore(const std::string& path, int64_t* iterations_done) {
 TrainResult Trainer::train(bool resume) {
   namespace fs = std::filesystem;
   // Only rank 0 writes into the run folder (config.yaml, metrics.jsonl, checkpoints).
-  if (is_main()) {
-    fs::create_directories(run_dir_);
-    cfg_.save(run_dir_ + "/config.yaml");
-  }
+  if (is_main()) fs::create_directories(run_dir_);
   const std::optional<std::string> latest = latest_checkpoint(run_dir_);
   TrainResult result;
   if (resume) {
@@ -562,6 +576,8 @@ TrainResult Trainer::train(bool resume) {
     // A fresh run starts a fresh log.
     if (is_main()) std::remove((run_dir_ + "/metrics.jsonl").c_str());
   }
+  // Written only now, so that a resume refused above leaves the run's own config.yaml in place.
+  if (is_main()) cfg_.save(run_dir_ + "/config.yaml");
   // Every rank starts from rank 0's parameters and buffers (its initialization, weights or
   // checkpoint), whatever it loaded itself.
   if (comm_->world_size() > 1) broadcast_state();

@@ -301,6 +301,19 @@ TEST(Trainer, RefusesToOverwriteOrResumeNothing) {
   other_seed.set("seed", int64_t{3});
   other_seed.set("solver.max_iter", int64_t{8});
   expect_error([&] { Trainer(other_seed, log, false).train(true); }, {"another seed"});
+  // A run folder left by another optimizer (SGD wrote momentum buffers, Adam wants moments): the
+  // error names the checkpoint file, and the refused resume leaves the run's config.yaml alone.
+  Config other_optimizer = cfg;
+  other_optimizer.set("solver.optimizer", "adam");
+  expect_error([&] { Trainer(other_optimizer, log, false).train(true); },
+               {"checkpoint_00000005.h5", "optimizer state does not fit this config",
+                "momentum_buffer", "config of the run that wrote it"});
+  EXPECT_EQ(load_config(dir + "/config.yaml"), cfg);
+  Config other_model = cfg;
+  other_model.set("model.num_classes", int64_t{3});
+  expect_error([&] { Trainer(other_model, log, false).train(true); },
+               {"checkpoint_00000005.h5", "model state does not fit this config"});
+  EXPECT_EQ(load_config(dir + "/config.yaml"), cfg);
 }
 
 TEST(Trainer, NanPolicyStopNamesTheIteration) {
