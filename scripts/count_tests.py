@@ -2,6 +2,8 @@
 """Counts GoogleTest test cases from the test.xml files of one `bazel test` run.
 
 Usage: count_tests.py BEP_JSON [EXPECTED_LABEL...]
+       count_tests.py --xml TEST_XML...
+
 
 BEP_JSON is the file written by `bazel test --build_event_json_file=BEP_JSON`.
 Only the test.xml files that this invocation reported (run or served from cache)
@@ -9,6 +11,10 @@ are read, so stale files under bazel-testlogs/ from older runs never count.
 EXPECTED_LABEL (e.g. from `bazel query 'tests(//...)'`) are test targets that
 must have produced results; a missing one (e.g. failed to build) counts as one
 failure, as does a reported test.xml with no <testcase> in it.
+
+With --xml, the GoogleTest XML files named (e.g. written by test binaries run outside Bazel with
+--gtest_output=xml:FILE, as scripts/gpu_kit.sh does) are counted instead; a missing, unreadable or
+empty one (a binary that crashed before writing it) counts as one failure.
 
 A test case is: failed if it has a <failure> or <error> child; skipped if
 result="skipped", status="notrun" or it has a <skipped> child; passed otherwise.
@@ -82,8 +88,13 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         print("0 passed, 0 failed, 0 skipped")
         return 2
-    xmls, summaries = read_bep(argv[1])
-    expected = {canonical(l) for l in argv[2:] if l.strip()}
+    if argv[1] == "--xml":
+        # Each file stands for one test target, labelled by its path.
+        xmls, summaries = {path: [path] for path in argv[2:]}, {}
+        expected = set(xmls)
+    else:
+        xmls, summaries = read_bep(argv[1])
+        expected = {canonical(l) for l in argv[2:] if l.strip()}
     passed = failed = skipped = 0
 
     def fail(msg):
