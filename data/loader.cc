@@ -130,6 +130,14 @@ struct DataLoader::Impl {
     }
     batch.indices = std::move(indices);
     batch.epoch = epoch;
+    if (opt.finish_batch) {
+      try {
+        opt.finish_batch(batch);
+      } catch (const std::exception& e) {
+        DC_FAIL("dataset '", dataset.name(), "', batch ", b, " (epoch ", epoch,
+                "): finishing the batch: ", e.what());
+      }
+    }
     return batch;
   }
 

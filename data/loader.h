@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +56,12 @@ struct LoaderOptions {
   int rank = 0;
   int world_size = 1;
   bool repeat = true;  // endless stream of epochs; false: next() ends after one epoch
+  // Run on every collated batch in the thread that loaded it (a worker, or the caller of next()
+  // with no workers), before the batch is queued: the trainer pins batches here
+  // (train/batch_device.h pin_batch) so that their copies to a GPU run asynchronously, as
+  // PyTorch's pin_memory=True does in its loader. An exception is rethrown from next() as a
+  // dc::Error naming the dataset and the batch.
+  std::function<void(Batch&)> finish_batch;
 };
 
 // Seed of sample `index` in `epoch` of a run seeded `seed` (a Philox hash of the three).

@@ -2,12 +2,20 @@
 
 #include "core/error.h"
 
+#ifdef DC_WITH_CUDA
+#include "core/cuda/cuda_allocator.h"
+#include "core/cuda/cuda_copy.h"
+#endif
+
 namespace dc {
 namespace {
 
 Tensor moved(const Tensor& t, Device device, const std::string& field) {
   if (!t.defined() || t.device() == device) return t;
   try {
+#ifdef DC_WITH_CUDA
+    if (device.type == DeviceType::CUDA && is_pinned(t)) return to_device_async(t.detach(), device);
+#endif
     return t.detach().to(device);
   } catch (const Error& e) {
     DC_FAIL("batch_to(", device.str(), "): field '", field, "' ", t.str(), ": ", e.what());
@@ -29,6 +37,20 @@ Batch batch_to(const Batch& batch, Device device) {
     }
   }
   return out;
+}
+
+void pin_batch(Batch& batch) {
+#ifdef DC_WITH_CUDA
+  for (auto& [name, t] : batch.tensors) t = pin_memory(t);
+  for (auto& [name, list] : batch.lists) {
+    for (Tensor& t : list) t = pin_memory(t);
+  }
+#else
+  (void)batch;
+  DC_FAIL(
+      "pin_batch: this build has no CUDA backend, so there is no pinned memory (data.pin_memory "
+      "applies only to a CUDA device)");
+#endif
 }
 
 Device module_device(const Module& module) {

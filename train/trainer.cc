@@ -263,6 +263,9 @@ Trainer::Trainer(const Config& cfg, std::ostream& log, bool interactive,
   o.drop_last = true;
   o.num_workers = static_cast<int>(cfg_.get_int("data.num_workers"));
   o.seed = train_loader_seed(cfg_);
+  // Batches for a GPU are collated into pinned memory by the loader threads, so that batch_to
+  // queues their copies without waiting for the GPU to finish the previous step.
+  if (!device_.is_cpu() && cfg_.get_bool("data.pin_memory")) o.finish_batch = pin_batch;
   train_loader_ = std::make_unique<DataLoader>(build_dataset(cfg_, "train"), o);
   if (!cfg_.get_string("data.test.name").empty()) test_set_ = build_dataset(cfg_, "test");
   optimizer_ = make_optimizer(cfg_, task_->model());

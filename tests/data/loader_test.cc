@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <set>
 #include <thread>
@@ -465,6 +466,60 @@ TEST(DataLoader, ExceptionInGetSurfacesFromNextWithTheIndex) {
                                           "batch 2", "decoder exploded"});
     // The failed batch is passed; the stream goes on.
     EXPECT_EQ(loader.position(), 3);
+    EXPECT_EQ(loader.next()->indices, (std::vector<int64_t>{6, 7}));
+  }
+}
+
+TEST(DataLoader, FinishBatchRunsOnTheLoadingThreadOncePerBatch) {
+  auto ds = std::make_shared<IndexDataset>(12);
+  for (int workers : {0, 2}) {
+    LoaderOptions o = options(3, workers);
+    o.shuffle = false;
+    o.repeat = false;
+    std::mutex mu;
+    std::set<std::thread::id> threads;
+    std::vector<int64_t> firsts;
+    // Changes the batch, so that next() must hand out the finished one.
+    o.finish_batch = [&](Batch& b) {
+      Tensor doubled = b.at("image").clone();
+      for (int64_t i = 0; i < doubled.numel(); ++i) doubled.data<float>()[i] *= 2;
+      b.tensors["image"] = doubled;
+      std::lock_guard<std::mutex> lock(mu);
+      threads.insert(std::this_thread::get_id());
+      firsts.push_back(b.indices.front());
+    };
+    DataLoader loader(ds, o);
+    int64_t batches = 0;
+    while (std::optional<Batch> b = loader.next()) {
+      const int64_t first = 3 * batches++;
+      ASSERT_EQ(b->indices.front(), first);
+      // Sample i's image is 10 i + k, doubled.
+      EXPECT_EQ(b->at("image").to_vector()[1], 2.0 * (10 * first + 1));
+    }
+    EXPECT_EQ(batches, 4);
+    std::sort(firsts.begin(), firsts.end());
+    EXPECT_EQ(firsts, (std::vector<int64_t>{0, 3, 6, 9}));
+    if (workers == 0) {
+      EXPECT_EQ(threads, std::set<std::thread::id>{std::this_thread::get_id()});
+    } else {
+      EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);
+    }
+  }
+}
+
+TEST(DataLoader, FinishBatchErrorsNameTheDatasetAndBatch) {
+  auto ds = std::make_shared<IndexDataset>(12);
+  for (int workers : {0, 2}) {
+    LoaderOptions o = options(2, workers);
+    o.shuffle = false;
+    o.finish_batch = [](Batch& b) {
+      if (b.indices.front() == 4) DC_FAIL("pinning refused");
+    };
+    DataLoader loader(ds, o);
+    EXPECT_EQ(loader.next()->indices, (std::vector<int64_t>{0, 1}));
+    EXPECT_EQ(loader.next()->indices, (std::vector<int64_t>{2, 3}));
+    expect_error([&] { loader.next(); },
+                 {"dataset 'index test set'", "batch 2", "finishing the batch", "pinning refused"});
     EXPECT_EQ(loader.next()->indices, (std::vector<int64_t>{6, 7}));
   }
 }

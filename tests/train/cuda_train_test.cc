@@ -2,7 +2,8 @@
 // a small ResNet-18 classification run and a tiny DenseReg run from the same seed (so the same
 // initial weights and batches) give the same losses and parameters; a checkpoint written by a
 // CUDA run resumes on the CPU (and one written on the CPU resumes on CUDA) as the uninterrupted
-// run continues; a one-rank NCCL run gives the parameters of the run without a communicator.
+// run continues; a one-rank NCCL run gives the parameters of the run without a communicator;
+// pinned batches copied asynchronously train like pageable ones.
 //
 // Tolerances: the CUDA run is not bitwise the CPU run. cuDNN picks its own convolution
 // algorithms (implicit GEMM, Winograd, FFT) whose summation orders differ from our CPU
@@ -20,8 +21,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/cuda/cuda_allocator.h"
+#include "ops/creation.h"
 #include "tests/testing/cuda_testing.h"
 #include "tests/testing/temp_dir.h"
+#include "train/batch_device.h"
 #include "train/checkpoint.h"
 #include "train/dist/comm.h"
 #include "train/trainer.h"
@@ -232,6 +236,36 @@ TEST(CudaTrainBuild, DeviceKeyMatchesTheBuild) {
     EXPECT_NE(msg.find("this build has no CUDA backend"), std::string::npos) << msg;
 #endif
   }
+}
+
+// data.pin_memory (default true on a GPU): loader threads pin the batches and batch_to copies them
+// asynchronously. The pinned run must train on the same data as the pageable one: a copy that
+// raced its kernels or a batch freed too early would show as losses far off.
+TEST_F(CudaTrainTest, PinnedBatchesTrainLikePageableOnes) {
+  Batch b;
+  b.tensors["image"] = randn({2, 3, 5, 7});
+  b.lists["boxes"] = {randn({3, 4}), randn({1, 4})};
+  b.indices = {4, 9};
+  Batch pinned = b;
+  pin_batch(pinned);
+  EXPECT_TRUE(is_pinned(pinned.at("image")));
+  EXPECT_TRUE(is_pinned(pinned.list("boxes")[1]));
+  const Batch on_gpu = batch_to(pinned, kCuda0);
+  pinned = Batch();  // the host copies go at once; the allocator holds them until copied
+  expect_close(on_gpu.at("image").to(kCPU), b.at("image"), 0, 0, "image");
+  expect_close(on_gpu.list("boxes")[0].to(kCPU), b.list("boxes")[0], 0, 0, "boxes[0]");
+  EXPECT_EQ(on_gpu.indices, b.indices);
+
+  const std::string pinned_dir = fresh_test_dir("pinned"),
+                    pageable_dir = fresh_test_dir("pageable");
+  Config pinned_cfg = classify_config(pinned_dir, "cuda");
+  pinned_cfg.set("data.num_workers", int64_t{2});
+  Config pageable_cfg = pinned_cfg;
+  pageable_cfg.set("out", pageable_dir);
+  pageable_cfg.set("data.pin_memory", false);
+  run(pinned_cfg);
+  run(pageable_cfg);
+  expect_losses_close(train_losses(pinned_dir), train_losses(pageable_dir), "pinned vs pageable");
 }
 
 }  // namespace

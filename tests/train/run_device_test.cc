@@ -109,6 +109,18 @@ TEST(BatchTo, AnUnusableDeviceNamesTheFieldAndTheDevice) {
       {"batch_to(cuda:0)", "field '", "f32[2, 3]"});
 }
 
+TEST(PinBatch, WithoutAGpuIsAClearErrorAndLeavesTheBatchAlone) {
+  if (usable_cuda_devices() > 0) GTEST_SKIP() << "this machine has a GPU: no failure to see";
+  Batch b = sample_batch();
+  const Tensor image = b.at("image");
+#ifdef DC_WITH_CUDA
+  expect_error([&] { pin_batch(b); }, {"pinned memory needs a CUDA device"});
+#else
+  expect_error([&] { pin_batch(b); }, {"pin_batch", "no CUDA backend"});
+#endif
+  EXPECT_TRUE(b.at("image").same(image));
+}
+
 TEST(ModuleDevice, IsTheParametersDevice) {
   Generator gen(1);
   Linear layer(3, 2, true, gen);

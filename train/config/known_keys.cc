@@ -132,6 +132,9 @@ void add_data_keys(ConfigSchema& s) {
   s.add_int("data.batch_size", 16, "images per training batch (over all ranks)", at_least(1));
   s.add_int("data.num_workers", 4, "data-loader worker threads; 0: load in the training thread",
             at_least(0));
+  s.add_bool("data.pin_memory", true,
+             "with a CUDA device: loader threads put batches in pinned host memory, copied to the "
+             "GPU asynchronously; ignored on the CPU");
 }
 
 void add_densereg_keys(ConfigSchema& s) {
