@@ -22,7 +22,7 @@ model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3 device=cpu t
 usage="usage: scripts/bench_train_compare.sh [--model M] [--device cpu|cuda|cuda:N] [--tf32] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R]"
 while (( $# > 0 )); do
   flag="${1%%=*}"
-  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,15p' "$0"; exit 0; fi
+  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,16p' "$0"; exit 0; fi
   # The one flag without a value.
   if [[ "$1" == --tf32 ]]; then tf32=(--tf32); shift; continue; fi
   if [[ "$1" == *=* ]]; then
