@@ -5,17 +5,26 @@
 # sides alike; each side keeps the median over rounds of its per-round median step time.
 # Ratio = PyTorch ms / densecorr ms: > 1 means densecorr is faster.
 #
-# usage: scripts/bench_train_compare.sh [--model resnet18] [--size 128] [--batch 8] [--threads 2]
-#                                       [--iters 5] [--warmup 2] [--rounds 3]
+# --device cuda (or cuda:N; default cpu) runs both sides on that GPU and --tf32 lets both use TF32
+# tensor cores for f32 matmuls and convolutions (default off: exact f32 on both sides); both are
+# passed to both sides, each of which synchronizes the device before every clock read and lets
+# cuDNN time its algorithms during the warm-up (docs/CUDA.md, "Benchmarks"). --threads only
+# matters on the CPU. The device and TF32 setting are printed with the results.
+#
+# usage: scripts/bench_train_compare.sh [--model resnet18] [--device cpu|cuda|cuda:N] [--tf32]
+#                                       [--size 128] [--batch 8] [--threads 2] [--iters 5]
+#                                       [--warmup 2] [--rounds 3]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3
-usage="usage: scripts/bench_train_compare.sh [--model M] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R]"
+model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3 device=cpu tf32=()
+usage="usage: scripts/bench_train_compare.sh [--model M] [--device cpu|cuda|cuda:N] [--tf32] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R]"
 while (( $# > 0 )); do
   flag="${1%%=*}"
-  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,10p' "$0"; exit 0; fi
+  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,16p' "$0"; exit 0; fi
+  # The one flag without a value.
+  if [[ "$1" == --tf32 ]]; then tf32=(--tf32); shift; continue; fi
   if [[ "$1" == *=* ]]; then
     value="${1#*=}"; shift
   elif (( $# >= 2 )); then
@@ -25,6 +34,7 @@ while (( $# > 0 )); do
   fi
   case "$flag" in
     --model) model="$value" ;;
+    --device) device="$value" ;;
     --size) size="$value" ;;
     --batch) batch="$value" ;;
     --threads) threads="$value" ;;
@@ -44,13 +54,21 @@ if ! [[ "$warmup" =~ ^[0-9]+$ && "$model" =~ ^[A-Za-z0-9_]+$ ]]; then
   echo "bench_train_compare.sh: bad --warmup or --model ($usage)" >&2
   exit 2
 fi
+if ! [[ "$device" =~ ^(cpu|cuda|cuda:[0-9]+)$ ]]; then
+  echo "bench_train_compare.sh: --device: '$device' is not a device (expected cpu, cuda or cuda:N)" >&2
+  exit 2
+fi
+if [[ "$device" == cpu && ${#tf32[@]} -gt 0 ]]; then
+  echo "bench_train_compare.sh: --tf32 selects TF32 tensor cores, a CUDA mode; it has no meaning with --device cpu" >&2
+  exit 2
+fi
 
 bazel build //train:densecorr >&2
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-common=(--model "$model" --size "$size" --batch "$batch" --threads "$threads" --iters "$iters"
-        --warmup "$warmup" --json)
+common=(--model "$model" --device "$device" ${tf32[@]+"${tf32[@]}"} --size "$size" --batch "$batch"
+        --threads "$threads" --iters "$iters" --warmup "$warmup" --json)
 for (( r = 1; r <= rounds; r++ )); do
   echo "round $r/$rounds: densecorr" >&2
   bazel-bin/train/densecorr bench train-step "${common[@]}" > "$tmp/ours.$r.json"
@@ -66,8 +84,14 @@ def load(side):
     return [json.load(open(f"{tmp}/{side}.{r}.json")) for r in range(1, rounds + 1)]
 
 ours, torch = load("ours"), load("torch")
-o0 = ours[0]
-print(f"train-step {o0['model']}  batch {o0['batch']}  size {o0['size']}  threads {o0['threads']}  "
+o0, t0 = ours[0], torch[0]
+if o0["device"] == "cpu":
+    where = f"threads {o0['threads']}"
+else:
+    # Both sides name their GPU: a mismatch (two GPUs, a wrong index) shows here.
+    where = (f"device {o0['device']} (densecorr: {o0['device_name']}; torch: {t0['device_name']})  "
+             f"tf32 {'on' if o0['tf32'] else 'off'}")
+print(f"train-step {o0['model']}  batch {o0['batch']}  size {o0['size']}  {where}  "
       f"iters {o0['iters']}  rounds {rounds}   (ratio = torch ms / ours ms; > 1: densecorr faster)")
 print(f"{'round':>5s} {'ours ms':>10s} {'torch ms':>10s} {'ratio':>7s}")
 for r, (o, t) in enumerate(zip(ours, torch), 1):

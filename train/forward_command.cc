@@ -9,6 +9,7 @@
 #include "nets/weights.h"
 #include "train/cli_args.h"
 #include "train/config/config.h"
+#include "train/run_device.h"
 
 namespace dc {
 namespace cli {
@@ -61,6 +62,8 @@ int forward_command(const std::vector<std::string>& args) {
   const Config cfg = load_config(a.config_file, a.overrides);
   const std::string name = cfg.get_string("model.name");
   DC_CHECK(!name.empty(), "forward: the config '", a.config_file, "' sets no model.name");
+  // Resolved before any file is read: a device that does not exist is the error to report.
+  const Device device = resolve_device(cfg.get_string("device"), 0);
   const std::string weights = a.weights.empty() ? cfg.get_string("model.weights") : a.weights;
   // Random weights would give plausible-looking garbage: refuse rather than run them.
   DC_CHECK(!weights.empty(), "forward: no weights: pass --weights W.h5 or set model.weights");
@@ -82,19 +85,26 @@ int forward_command(const std::vector<std::string>& args) {
   }
   for (const std::string& w : report.warnings) std::cerr << "densecorr: warning: " << w << "\n";
   model->eval();
+  // Weights load into the host model; it then runs on the config's device, and its outputs come
+  // back to the host for writing (the HDF5 writer reads host memory).
+  use_device(device);
+  model->to(device);
+  const Tensor input = x.to(device);
 
   TensorMap outputs;
   {
     NoGradGuard no_grad;
     auto* resnet = dynamic_cast<ResNet*>(model.get());
     if (resnet != nullptr && resnet->options.num_classes == 0) {
-      outputs = resnet->forward_features(x);
+      outputs = resnet->forward_features(input);
     } else {
-      outputs.emplace_back("logits", model->forward(x));
+      outputs.emplace_back("logits", model->forward(input));
     }
   }
+  for (auto& [key, t] : outputs) t = t.to(kCPU);
   write_tensor_file(a.output, outputs);
-  std::cout << "forward: " << name << " on " << x.str() << " ->";
+  std::cout << "forward: " << name << " on " << x.str()
+            << (device.is_cpu() ? "" : " (" + device.str() + ")") << " ->";
   for (const auto& [key, t] : outputs) std::cout << " " << key << " " << t.str();
   std::cout << " written to " << a.output << "\n";
   return 0;

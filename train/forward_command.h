@@ -7,7 +7,9 @@
 // model.allow_partial_weights is true (then the problems are reported on stderr). The input is the
 // dataset "input" of IN.h5, [N, C, H, W] of any floating dtype (converted to f32). OUT.h5 gets
 // "logits" [N, num_classes] for a classifier, or the stage outputs "C2".."C5" of a ResNet feature
-// extractor, as f32 datasets.
+// extractor, as f32 datasets. It runs on the config key `device` (cpu, cuda, cuda:N;
+// train/run_device.h), checked before any file is read: the weights load on the host, the model
+// and input move to the device, the outputs come back to the host to be written.
 #pragma once
 
 #include <string>

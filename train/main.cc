@@ -64,8 +64,8 @@ const std::vector<Command>& commands() {
        "  bench synth [--world face|body] [--count N] [--size S] [--supersample S]\n"
        "              [--antialias edges|full] [--json]\n"
        "      synthetic samples per second on one thread (thread CPU time), per stage\n"
-       "  bench train-step --model NAME [--size S] [--batch B] [--threads N] [--iters N]\n"
-       "                   [--warmup N] [--per-op] [--json]\n"
+       "  bench train-step --model NAME [--device cpu|cuda|cuda:N] [--tf32] [--size S]\n"
+       "                   [--batch B] [--threads N] [--iters N] [--warmup N] [--per-op] [--json]\n"
        "      time whole SGD training steps (forward, loss, backward, update) of a model",
        dc::bench::bench_command},
       {"synth",

@@ -9,7 +9,9 @@
 //
 // A value of another form, a CUDA device in a build without the CUDA backend, on a machine with no
 // usable GPU, or an index past the last device is a dc::Error naming the key, the value and what
-// exists (the command line exits with status 2, as for any config error).
+// exists (the command line exits with status 2, as for any config error). A `key` starting with
+// "--" is a command-line flag (bench train-step's --device): messages then say "option --device"
+// instead of "config key device".
 #pragma once
 
 #include <string>

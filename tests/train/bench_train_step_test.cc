@@ -161,6 +161,44 @@ TEST(BenchTrainStepTest, SameSeedSameLosses) {
   EXPECT_EQ(a, b);
   o.seed = 1;
   EXPECT_NE(bench::bench_train_step(o).losses[0], a[0]);
+  // --device cpu, said explicitly, is the default step: the same losses bit for bit.
+  o.seed = 0;
+  o.device = "cpu";
+  const bench::TrainStepResult cpu = bench::bench_train_step(o);
+  EXPECT_EQ(cpu.losses, a);
+  EXPECT_EQ(cpu.device, "cpu");
+  EXPECT_EQ(cpu.device_name, "");
+}
+
+// A device that does not exist, a malformed one, and --tf32 without a GPU are errors naming the
+// flag before anything is built. cuda:99 fails on every machine: "the only device is cpu" without
+// a GPU (or without the CUDA backend), the device count with GPUs; both messages list cpu.
+TEST(BenchTrainStepTest, DeviceErrorsNameTheFlag) {
+  bench::TrainStepOptions o;
+  o.model = "resnet18";
+  o.size = 32;
+  o.batch = 2;
+  o.iters = 1;
+  o.device = "cuda:99";
+  expect_error([&] { bench::bench_train_step(o); }, {"option --device", "'cuda:99'", "cpu"});
+  o.device = "gpu";
+  expect_error([&] { bench::bench_train_step(o); },
+               {"option --device", "'gpu'", "expected cpu, cuda or cuda:N"});
+  o.device = "cpu";
+  o.tf32 = true;
+  expect_error([&] { bench::bench_train_step(o); }, {"--tf32", "CUDA", "--device cpu"});
+  // Through the command's flag parsing too (main turns these dc::Errors into exit status 2;
+  // tests/train/bench_forward_device_cli_test.sh checks that from the shell).
+  expect_error(
+      [&] {
+        bench::bench_train_step_command({"--model", "resnet18", "--device", "gpu"});
+      },
+      {"option --device", "'gpu'"});
+  expect_error(
+      [&] {
+        bench::bench_train_step_command({"--model", "resnet18", "--device", "cuda:99"});
+      },
+      {"option --device", "'cuda:99'"});
 }
 
 TEST(BenchTrainStepTest, BadOptionsNameWhatIsWrong) {

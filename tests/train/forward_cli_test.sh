@@ -108,6 +108,11 @@ expect 0 "" forward -c "$configs_dir/resnet18.yaml" --input "$dir/in.h5" \
   --output "$dir/cfg_out.h5" model.weights="$dir/resnet18.h5"
 "$py" "$dir/compare.py" "$dir/cfg_out.h5" "$dir/resnet18_ref.npy" >/dev/null ||
   { echo "FAIL: model.weights from the config"; failures=$((failures + 1)); }
+# device=cpu, said explicitly, is the default path (device errors: bench_forward_device_cli_test).
+expect 0 "" forward -c "$configs_dir/resnet18.yaml" --weights "$dir/resnet18.h5" \
+  --input "$dir/in.h5" --output "$dir/cpu_out.h5" device=cpu
+"$py" "$dir/compare.py" "$dir/cpu_out.h5" "$dir/resnet18_ref.npy" >/dev/null ||
+  { echo "FAIL: device=cpu"; failures=$((failures + 1)); }
 
 r18="$configs_dir/resnet18.yaml"
 w18="$dir/resnet18.h5"
