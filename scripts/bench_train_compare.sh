@@ -9,22 +9,24 @@
 # tensor cores for f32 matmuls and convolutions (default off: exact f32 on both sides); both are
 # passed to both sides, each of which synchronizes the device before every clock read and lets
 # cuDNN time its algorithms during the warm-up (docs/CUDA.md, "Benchmarks"). --threads only
-# matters on the CPU. The device and TF32 setting are printed with the results.
+# matters on the CPU. The device and TF32 setting are printed with the results. --no-build uses
+# bazel-bin/train/densecorr as it is (a machine without Bazel, e.g. the GPU kit: scripts/gpu_kit.sh).
 #
 # usage: scripts/bench_train_compare.sh [--model resnet18] [--device cpu|cuda|cuda:N] [--tf32]
 #                                       [--size 128] [--batch 8] [--threads 2] [--iters 5]
-#                                       [--warmup 2] [--rounds 3]
+#                                       [--warmup 2] [--rounds 3] [--no-build]
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3 device=cpu tf32=()
-usage="usage: scripts/bench_train_compare.sh [--model M] [--device cpu|cuda|cuda:N] [--tf32] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R]"
+model=resnet18 size=128 batch=8 threads=2 iters=5 warmup=2 rounds=3 device=cpu tf32=() build=1
+usage="usage: scripts/bench_train_compare.sh [--model M] [--device cpu|cuda|cuda:N] [--tf32] [--size S] [--batch B] [--threads N] [--iters N] [--warmup N] [--rounds R] [--no-build]"
 while (( $# > 0 )); do
   flag="${1%%=*}"
-  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,16p' "$0"; exit 0; fi
-  # The one flag without a value.
+  if [[ "$flag" == -h || "$flag" == --help ]]; then sed -n '2,17p' "$0"; exit 0; fi
+  # The flags without a value.
   if [[ "$1" == --tf32 ]]; then tf32=(--tf32); shift; continue; fi
+  if [[ "$1" == --no-build ]]; then build=0; shift; continue; fi
   if [[ "$1" == *=* ]]; then
     value="${1#*=}"; shift
   elif (( $# >= 2 )); then
@@ -63,7 +65,7 @@ if [[ "$device" == cpu && ${#tf32[@]} -gt 0 ]]; then
   exit 2
 fi
 
-bazel build //train:densecorr >&2
+if (( build )); then bazel build //train:densecorr >&2; fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

@@ -26,7 +26,8 @@ KIT_DIR=.gpukit
 KIT="$KIT_DIR/kit.tar.xz"
 # Test binaries that exercise a GPU when one is present (each SKIPs its GPU cases without one).
 GPU_TESTS=(cuda_build_test cuda_ops_test cuda_nn_test cuda_conv_test cuda_geom_index_test
-  cuda_op_cases_test nets_module_to_test comm_nccl_test run_device_test cuda_train_test)
+  cuda_op_cases_test nets_module_to_test comm_nccl_test run_device_test cuda_train_test
+  cuda_bench_train_step_test)
 # Libraries the GPU machine provides itself: the C library family and the GCC runtime (newer there
 # and backward compatible), the driver, and the CUDA libraries (from its toolkit or the NVIDIA
 # wheels, matched to its driver). Everything else a binary loads travels in the kit.
