@@ -15,6 +15,7 @@
 #include "core/cuda/device.h"
 #include "core/cuda/stream.h"
 #include "ops/cuda/impl_select.h"
+#include "ops/gemm_layout.h"
 #include "ops/linalg.h"
 
 namespace dc {
@@ -65,37 +66,6 @@ cublasHandle_t handle_for(int device) {
   return h;
 }
 
-// How cuBLAS can read a row-major (rows x cols) matrix with strides (rs, cs) as the column-major
-// (cols x rows) operand: op N with ld = rs when columns are unit-stride, op T with ld = cs when
-// rows are. Same rules as the CPU kernel's.
-bool cublas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs, cublasOperation_t* op,
-                   int64_t* ld) {
-  if (cols == 1 || cs == 1) {
-    const int64_t l = rows == 1 ? std::max<int64_t>(1, cols) : rs;
-    if (l >= std::max<int64_t>(1, cols)) {
-      *op = CUBLAS_OP_N;
-      *ld = l;
-      return true;
-    }
-  }
-  if (rows == 1 || rs == 1) {
-    const int64_t l = cols == 1 ? std::max<int64_t>(1, rows) : cs;
-    if (l >= std::max<int64_t>(1, rows)) {
-      *op = CUBLAS_OP_T;
-      *ld = l;
-      return true;
-    }
-  }
-  return false;
-}
-
-Tensor cublas_operand(const Tensor& t, cublasOperation_t* op, int64_t* ld) {
-  if (cublas_layout(t.size(1), t.size(2), t.stride(1), t.stride(2), op, ld)) return t;
-  Tensor c = t.contiguous().detach();
-  cublas_layout(c.size(1), c.size(2), c.stride(1), c.stride(2), op, ld);
-  return c;
-}
-
 template <cudaDataType_t kType>
 void gemm_cuda(const Tensor& out, const Tensor& a, const Tensor& b) {
   // Benchmarking our own kernel (ScopedCudaImpl): it takes the same contract, so hand it over.
@@ -108,10 +78,13 @@ void gemm_cuda(const Tensor& out, const Tensor& a, const Tensor& b) {
   }
   const int device = out.device().index;
   CudaDeviceGuard guard(device);
-  cublasOperation_t ta, tb;
-  int64_t lda, ldb;
-  const Tensor ac = cublas_operand(a, &ta, &lda);
-  const Tensor bc = cublas_operand(b, &tb, &ldb);
+  // A row-major operand read untransposed is, to column-major cuBLAS, op N of its transpose.
+  GemmOperandLayout la, lb;
+  const Tensor ac = gemm_operand(a, &la);
+  const Tensor bc = gemm_operand(b, &lb);
+  const cublasOperation_t ta = la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t tb = lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int64_t lda = la.ld, ldb = lb.ld;
   DC_CHECK(m <= INT32_MAX && n <= INT32_MAX && k <= INT32_MAX && lda <= INT32_MAX &&
                ldb <= INT32_MAX && batch <= INT32_MAX,
            "matmul: CUDA GEMM dims must fit in 32 bits, got out ", out.str(), " and k = ", k);
