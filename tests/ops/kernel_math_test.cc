@@ -1,0 +1,114 @@
+// The host/device arithmetic shared by the CPU and CUDA kernels (ops/*_math.h), checked on the
+// host against hand-computed values: the contracts their comments state (coordinate conventions,
+// clamping at the borders, what counts as outside). The ops themselves are checked against
+// PyTorch in op_cases_test; these pin the pieces the GPU reuses.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "ops/roi_align_math.h"
+
+namespace dc {
+namespace {
+
+TEST(RoiAlignMath, GeomUnalignedScalesAndClampsSmallRoisToOnePixel) {
+  // Roi (x1, y1, x2, y2) = (4, 2, 5, 2.5) at scale 0.5: start (w, h) = (2, 1), size 0.5 x 0.25,
+  // clamped to 1 x 1 when not aligned; 2 x 4 bins.
+  const float roi[5] = {1.f, 4.f, 2.f, 5.f, 2.5f};
+  const RoiAlignGeom<float> g = roi_align_geom(roi, 0.5f, /*aligned=*/false, 2, 4, -1);
+  EXPECT_EQ(g.batch, 1);
+  EXPECT_EQ(g.start_w, 2.f);
+  EXPECT_EQ(g.start_h, 1.f);
+  EXPECT_EQ(g.bin_h, 0.5f);
+  EXPECT_EQ(g.bin_w, 0.25f);
+  // Adaptive sampling: ceil(1 / 2) = ceil(1 / 4) = 1.
+  EXPECT_EQ(g.grid_h, 1);
+  EXPECT_EQ(g.grid_w, 1);
+  EXPECT_EQ(roi_align_divisor(g), 1.f);
+}
+
+TEST(RoiAlignMath, GeomAlignedShiftsByHalfPixelAndKeepsNegativeSizes) {
+  // aligned: every coordinate shifted by -0.5 after scaling; no clamping, so x2 < x1 gives a
+  // negative width and an empty adaptive grid (the bin averages nothing: divisor 1).
+  const double roi[5] = {0.0, 3.0, 1.0, 11.0, 7.0};
+  const RoiAlignGeom<double> g = roi_align_geom(roi, 1.0, /*aligned=*/true, 2, 2, -1);
+  EXPECT_EQ(g.start_w, 2.5);
+  EXPECT_EQ(g.start_h, 0.5);
+  EXPECT_EQ(g.bin_w, 4.0);
+  EXPECT_EQ(g.bin_h, 3.0);
+  EXPECT_EQ(g.grid_w, 4);  // ceil(8 / 2)
+  EXPECT_EQ(g.grid_h, 3);  // ceil(6 / 2)
+  EXPECT_EQ(roi_align_divisor(g), 12.0);
+
+  const double flipped[5] = {0.0, 5.0, 1.0, 3.0, 7.0};
+  const RoiAlignGeom<double> f = roi_align_geom(flipped, 1.0, /*aligned=*/true, 2, 2, -1);
+  EXPECT_EQ(f.bin_w, -1.0);
+  EXPECT_EQ(f.grid_w, -1);  // ceil(-2 / 2)
+  EXPECT_EQ(roi_align_divisor(f), 1.0);
+  // A fixed sampling ratio overrides the adaptive count.
+  EXPECT_EQ(roi_align_geom(flipped, 1.0, true, 2, 2, 3).grid_w, 3);
+}
+
+TEST(RoiAlignMath, SampleCoordinatesAreBinCentresOfTheGrid) {
+  // start 1, bins of 2, 4 samples per bin: bin 1 samples at 3 + (i + 0.5) * 0.5.
+  EXPECT_EQ(roi_align_sample(1.f, 2.f, 1, 0, 4), 3.25f);
+  EXPECT_EQ(roi_align_sample(1.f, 2.f, 1, 3, 4), 4.75f);
+  EXPECT_EQ(roi_align_sample(1.0, 2.0, 0, 0, 1), 2.0);
+}
+
+TEST(RoiAlignMath, BilinearTapsInsideAtBordersAndOutside) {
+  const int64_t H = 4, W = 5;
+  int64_t pos[4];
+  float w[4];
+  // Interior: (y, x) = (1.25, 2.5) -> rows 1, 2 and columns 2, 3.
+  ASSERT_TRUE(roi_align_bilinear(1.25f, 2.5f, H, W, pos, w));
+  EXPECT_EQ(pos[0], 1 * W + 2);
+  EXPECT_EQ(pos[1], 1 * W + 3);
+  EXPECT_EQ(pos[2], 2 * W + 2);
+  EXPECT_EQ(pos[3], 2 * W + 3);
+  EXPECT_EQ(w[0], 0.75f * 0.5f);
+  EXPECT_EQ(w[1], 0.75f * 0.5f);
+  EXPECT_EQ(w[2], 0.25f * 0.5f);
+  EXPECT_EQ(w[3], 0.25f * 0.5f);
+  // In [-1, 0]: clamped to 0, all weight on row/column 0.
+  ASSERT_TRUE(roi_align_bilinear(-0.75f, -1.f, H, W, pos, w));
+  EXPECT_EQ(pos[0], 0);
+  EXPECT_EQ(pos[3], 1 * W + 1);
+  EXPECT_EQ(w[0], 1.f);
+  EXPECT_EQ(w[1] + w[2] + w[3], 0.f);
+  // Past the last row and column but within +1: every tap on the last pixel.
+  ASSERT_TRUE(roi_align_bilinear(3.5f, 5.f, H, W, pos, w));
+  for (int q = 0; q < 4; ++q) EXPECT_EQ(pos[q], 3 * W + 4) << q;
+  EXPECT_EQ(w[0], 1.f);
+  // Outside [-1, H] x [-1, W].
+  EXPECT_FALSE(roi_align_bilinear(-1.01f, 0.f, H, W, pos, w));
+  EXPECT_FALSE(roi_align_bilinear(0.f, 5.01f, H, W, pos, w));
+  EXPECT_FALSE(roi_align_bilinear(4.01f, 0.f, H, W, pos, w));
+}
+
+TEST(RoiAlignMath, ForEachSampleVisitsTheGridInRowMajorOrder) {
+  // A 2 x 2 roi at (0, 0) of a 3 x 3 plane, one bin, 2 x 2 samples at 0.5 and 1.5.
+  const float roi[5] = {0.f, 0.f, 0.f, 2.f, 2.f};
+  const RoiAlignGeom<float> g = roi_align_geom(roi, 1.f, /*aligned=*/false, 1, 1, 2);
+  int calls = 0;
+  int64_t first[4] = {0, 0, 0, 0};
+  float sum = 0;
+  roi_align_for_each_sample(g, 0, 0, 3, 3, [&](bool inside, const int64_t* pos, const float* w) {
+    EXPECT_TRUE(inside);
+    if (calls == 1) {  // (y, x) = (0.5, 1.5): rows 0, 1 and columns 1, 2.
+      for (int q = 0; q < 4; ++q) first[q] = pos[q];
+    }
+    sum += w[0] + w[1] + w[2] + w[3];
+    ++calls;
+  });
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(first[0], 1);
+  EXPECT_EQ(first[1], 2);
+  EXPECT_EQ(first[2], 4);
+  EXPECT_EQ(first[3], 5);
+  EXPECT_EQ(sum, 4.f);  // each sample's weights sum to 1
+}
+
+}  // namespace
+}  // namespace dc
