@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "ops/roi_align_math.h"
+#include "ops/uv_splat_math.h"
 
 namespace dc {
 namespace {
@@ -108,6 +109,42 @@ TEST(RoiAlignMath, ForEachSampleVisitsTheGridInRowMajorOrder) {
   EXPECT_EQ(first[2], 4);
   EXPECT_EQ(first[3], 5);
   EXPECT_EQ(sum, 4.f);  // each sample's weights sum to 1
+}
+
+TEST(UvSplatMath, CornersWeightsAndDerivativesOfAnInteriorPoint) {
+  // H = W = 5: (u, v) = (0.375, 0.3125) lands at (x, y) = (1.5, 1.25).
+  UvSplatCorners<double> c;
+  uv_splat_corners(0.375, 0.3125, 5, 5, c);
+  const int64_t cells[4] = {6, 7, 11, 12};  // (x, y) = (1, 1), (2, 1), (1, 2), (2, 2)
+  const double w[4] = {0.5 * 0.75, 0.5 * 0.75, 0.5 * 0.25, 0.5 * 0.25};
+  const double dwdx[4] = {-0.75, 0.75, -0.25, 0.25}, dwdy[4] = {-0.5, -0.5, 0.5, 0.5};
+  for (int q = 0; q < 4; ++q) {
+    EXPECT_EQ(c.cell[q], cells[q]) << q;
+    EXPECT_EQ(c.w[q], w[q]) << q;
+    EXPECT_EQ(c.dwdx[q], dwdx[q]) << q;
+    EXPECT_EQ(c.dwdy[q], dwdy[q]) << q;
+  }
+}
+
+TEST(UvSplatMath, CornersOutsideTheGridAreDropped) {
+  UvSplatCorners<float> c;
+  // (u, v) = (1, 1) on H = 3, W = 4: exactly the last cell; its right and lower neighbours are
+  // outside.
+  uv_splat_corners(1.f, 1.f, 3, 4, c);
+  EXPECT_EQ(c.cell[0], 2 * 4 + 3);
+  EXPECT_EQ(c.w[0], 1.f);
+  EXPECT_EQ(c.cell[1], -1);
+  EXPECT_EQ(c.cell[2], -1);
+  EXPECT_EQ(c.cell[3], -1);
+  // u = -0.1 on W = 11: x = -1, so only the x0 + 1 = 0 column is inside.
+  uv_splat_corners(-0.1f, 0.f, 2, 11, c);
+  EXPECT_EQ(c.cell[0], -1);
+  EXPECT_EQ(c.cell[1], 0);
+  EXPECT_EQ(c.cell[2], -1);
+  EXPECT_EQ(c.cell[3], 11);
+  // NaN never reaches the integer cast: every corner is outside.
+  uv_splat_corners(std::numeric_limits<float>::quiet_NaN(), 0.5f, 4, 4, c);
+  for (int q = 0; q < 4; ++q) EXPECT_EQ(c.cell[q], -1) << q;
 }
 
 }  // namespace
