@@ -6,9 +6,12 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "ops/index_math.h"
 #include "ops/roi_align_math.h"
 #include "ops/uv_splat_math.h"
+#include "tests/testing/expect_error.h"
 
 namespace dc {
 namespace {
@@ -145,6 +148,34 @@ TEST(UvSplatMath, CornersOutsideTheGridAreDropped) {
   // NaN never reaches the integer cast: every corner is outside.
   uv_splat_corners(std::numeric_limits<float>::quiet_NaN(), 0.5f, 4, 4, c);
   for (int q = 0; q < 4; ++q) EXPECT_EQ(c.cell[q], -1) << q;
+}
+
+TEST(IndexMath, RangeCheckDoesNotWrapNegativeIndices) {
+  EXPECT_TRUE(index_in_range(0, 3));
+  EXPECT_TRUE(index_in_range(2, 3));
+  EXPECT_FALSE(index_in_range(3, 3));
+  EXPECT_FALSE(index_in_range(-1, 3));
+  EXPECT_FALSE(index_in_range(0, 0));
+}
+
+TEST(IndexMath, AroundAndRowOffsetsAddressTheIndexedDim) {
+  const std::vector<int64_t> sizes = {2, 3, 4, 5};
+  const IndexAround g = index_around(sizes, 2);
+  EXPECT_EQ(g.outer, 6);
+  EXPECT_EQ(g.n, 4);
+  EXPECT_EQ(g.inner, 5);
+  const IndexAround first = index_around(sizes, 0), last = index_around(sizes, 3);
+  EXPECT_EQ(first.outer, 1);
+  EXPECT_EQ(first.inner, 60);
+  EXPECT_EQ(last.outer, 24);
+  EXPECT_EQ(last.inner, 1);
+  // Element [1, 2, k=3, 0] of the contiguous [2, 3, 4, 5] tensor: outer slice o = 1 * 3 + 2 = 5.
+  EXPECT_EQ(index_row_offset(5, 3, g.n, g.inner), ((1 * 3 + 2) * 4 + 3) * 5);
+}
+
+TEST(IndexMath, OutOfRangeErrorNamesTheOpTheValueAndTheValidRange) {
+  const std::string msg = error_of([] { index_out_of_range("gather", 7, 1, 7); });
+  EXPECT_EQ(msg, "gather: index 7 is out of range for dim 1 of size 7 (valid range [0, 7))");
 }
 
 }  // namespace
