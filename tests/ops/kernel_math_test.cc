@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "ops/boxes_math.h"
 #include "ops/index_math.h"
 #include "ops/roi_align_math.h"
 #include "ops/uv_splat_math.h"
@@ -176,6 +177,57 @@ TEST(IndexMath, AroundAndRowOffsetsAddressTheIndexedDim) {
 TEST(IndexMath, OutOfRangeErrorNamesTheOpTheValueAndTheValidRange) {
   const std::string msg = error_of([] { index_out_of_range("gather", 7, 1, 7); });
   EXPECT_EQ(msg, "gather: index 7 is out of range for dim 1 of size 7 (valid range [0, 7))");
+}
+
+TEST(BoxesMath, AreaAndIouOfOverlappingAndDisjointBoxes) {
+  EXPECT_EQ(box_area_of(1.f, 2.f, 4.f, 7.f), 15.f);
+  // Two 2 x 2 boxes overlapping in a 1 x 1 square: 1 / (4 + 4 - 1).
+  EXPECT_EQ((box_iou_of<false>(0.0, 0.0, 2.0, 2.0, 4.0, 1.0, 1.0, 3.0, 3.0, 4.0)), 1.0 / 7.0);
+  EXPECT_EQ((box_iou_of<true>(0.0, 0.0, 2.0, 2.0, 4.0, 1.0, 1.0, 3.0, 3.0, 4.0)), 1.0 / 7.0);
+  // Disjoint: the negative overlap is clamped to 0.
+  EXPECT_EQ((box_iou_of<false>(0.f, 0.f, 1.f, 1.f, 1.f, 2.f, 2.f, 3.f, 3.f, 1.f)), 0.f);
+  EXPECT_EQ(box_overlap<false>(0.f, 1.f, 2.f, 3.f), 0.f);
+}
+
+TEST(BoxesMath, NanSidesPropagateInBoxIouButNotInNms) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // a2 = NaN: min(NaN, 3) is NaN, so the side is NaN before the clamp.
+  EXPECT_TRUE(std::isnan(box_overlap<false>(0.f, nan, 1.f, 3.f)));
+  EXPECT_EQ(box_overlap<true>(0.f, nan, 1.f, 3.f), 0.f);
+  EXPECT_TRUE(std::isnan(box_iou_of<false>(0.f, 0.f, nan, 2.f, 4.f, 1.f, 1.f, 3.f, 3.f, 4.f)));
+  EXPECT_EQ((box_iou_of<true>(0.f, 0.f, nan, 2.f, 4.f, 1.f, 1.f, 3.f, 3.f, 4.f)), 0.f);
+}
+
+TEST(BoxesMath, ClipClampsEvenColumnsToWidthAndOddOnesToHeight) {
+  EXPECT_EQ(box_clip_value(-1.f, 0, 10.f, 20.f), 0.f);
+  EXPECT_EQ(box_clip_value(25.f, 0, 10.f, 20.f), 20.f);
+  EXPECT_EQ(box_clip_value(25.f, 1, 10.f, 20.f), 10.f);
+  EXPECT_EQ(box_clip_value(5.f, 3, 10.f, 20.f), 5.f);
+  EXPECT_TRUE(std::isnan(box_clip_value(std::numeric_limits<float>::quiet_NaN(), 2, 10.f, 20.f)));
+}
+
+TEST(BoxesMath, EncodeGivesTheCentreOffsetsAndLogScales) {
+  // Proposal 10 x 20 centred at (5, 10); reference 20 x 20 centred at (15, 15).
+  const double p[4] = {0, 0, 10, 20}, g[4] = {5, 5, 25, 25};
+  double r[4];
+  box_encode_one(g, p, 1.0, 1.0, 1.0, 1.0, r);
+  EXPECT_EQ(r[0], 1.0);
+  EXPECT_EQ(r[1], 0.25);
+  EXPECT_EQ(r[2], std::log(2.0));
+  EXPECT_EQ(r[3], 0.0);
+  box_encode_one(g, p, 10.0, 10.0, 5.0, 5.0, r);
+  EXPECT_EQ(r[0], 10.0);
+  EXPECT_EQ(r[1], 2.5);
+  EXPECT_EQ(r[2], 5.0 * std::log(2.0));
+}
+
+TEST(BoxesMath, ThresholdBelowComparesInTheElementTypeAsInDouble) {
+  // float(0.1) is above 0.1: the threshold is the float just below it.
+  const float t = box_threshold_below<float>(0.1);
+  EXPECT_LT(static_cast<double>(t), 0.1);
+  EXPECT_GT(static_cast<double>(std::nextafter(t, 1.f)), 0.1);
+  EXPECT_EQ(box_threshold_below<float>(0.5), 0.5f);  // exact
+  EXPECT_EQ(box_threshold_below<double>(0.1), 0.1);
 }
 
 }  // namespace
