@@ -11,6 +11,7 @@
 #include "ops/boxes_math.h"
 #include "ops/index_math.h"
 #include "ops/roi_align_math.h"
+#include "ops/upsample_math.h"
 #include "ops/uv_splat_math.h"
 #include "tests/testing/expect_error.h"
 
@@ -228,6 +229,60 @@ TEST(BoxesMath, ThresholdBelowComparesInTheElementTypeAsInDouble) {
   EXPECT_GT(static_cast<double>(std::nextafter(t, 1.f)), 0.1);
   EXPECT_EQ(box_threshold_below<float>(0.5), 0.5f);  // exact
   EXPECT_EQ(box_threshold_below<double>(0.1), 0.1);
+}
+
+TEST(UpsampleMath, RatiosFollowAlignCornersAndScaleFactors) {
+  EXPECT_EQ(upsample_linear_ratio<float>(4, 8, /*align_corners=*/false, -1), 0.5f);
+  EXPECT_EQ(upsample_linear_ratio<float>(4, 8, false, 4.0), 0.25f);  // 1 / scale wins
+  EXPECT_EQ(upsample_linear_ratio<double>(5, 9, /*align_corners=*/true, 4.0), 0.5);
+  EXPECT_EQ(upsample_linear_ratio<double>(5, 1, true, -1), 0.0);
+  EXPECT_EQ(upsample_nearest_ratio(3, 7, -1), 3.f / 7.f);
+  EXPECT_EQ(upsample_nearest_ratio(3, 7, 2.0), 0.5f);
+}
+
+TEST(UpsampleMath, LerpOfHalfPixelCentresClampsAtBothEnds) {
+  // 4 -> 8 inputs, align_corners=False: src = 0.5 (o + 0.5) - 0.5.
+  const UpsampleLerp<double> mid = upsample_lerp(0.5, 4, 8, false, 3);  // src 1.25
+  EXPECT_EQ(mid.i0, 1);
+  EXPECT_EQ(mid.i1, 2);
+  EXPECT_EQ(mid.l0, 0.75);
+  EXPECT_EQ(mid.l1, 0.25);
+  const UpsampleLerp<double> first = upsample_lerp(0.5, 4, 8, false, 0);  // src -0.25 -> 0
+  EXPECT_EQ(first.i0, 0);
+  EXPECT_EQ(first.i1, 1);
+  EXPECT_EQ(first.l0, 1.0);
+  EXPECT_EQ(first.l1, 0.0);
+  const UpsampleLerp<double> last = upsample_lerp(0.5, 4, 8, false, 7);  // src 3.25, last input
+  EXPECT_EQ(last.i0, 3);
+  EXPECT_EQ(last.i1, 3);
+  EXPECT_EQ(last.l1, 0.25);
+}
+
+TEST(UpsampleMath, LerpWithAlignedCornersAndTheExactCopy) {
+  // 5 -> 9, align_corners=True: ratio 0.5, src = 0.5 o; the last output sits on the last input.
+  const UpsampleLerp<float> l = upsample_lerp(0.5f, 5, 9, true, 3);
+  EXPECT_EQ(l.i0, 1);
+  EXPECT_EQ(l.i1, 2);
+  EXPECT_EQ(l.l1, 0.5f);
+  const UpsampleLerp<float> end = upsample_lerp(0.5f, 5, 9, true, 8);
+  EXPECT_EQ(end.i0, 4);
+  EXPECT_EQ(end.i1, 4);
+  EXPECT_EQ(end.l0, 1.f);
+  // in == out copies whatever the ratio says.
+  const UpsampleLerp<float> copy = upsample_lerp(0.37f, 6, 6, false, 4);
+  EXPECT_EQ(copy.i0, 4);
+  EXPECT_EQ(copy.i1, 4);
+  EXPECT_EQ(copy.l0, 1.f);
+  EXPECT_EQ(copy.l1, 0.f);
+}
+
+TEST(UpsampleMath, NearestIndexSpecialCasesAndFloor) {
+  EXPECT_EQ(upsample_nearest_index(0.5f, 3, 6, 5), 2);       // out == 2 in: o >> 1
+  EXPECT_EQ(upsample_nearest_index(0.25f, 4, 4, 3), 3);      // out == in: the identity
+  EXPECT_EQ(upsample_nearest_index(3.f / 7.f, 3, 7, 3), 1);  // floor(1.29)
+  EXPECT_EQ(upsample_nearest_index(3.f / 7.f, 3, 7, 6), 2);  // floor(2.57)
+  EXPECT_EQ(upsample_nearest_index(7.f / 3.f, 7, 3, 2), 4);  // floor(4.67)
+  EXPECT_EQ(upsample_nearest_index(2.0f, 3, 4, 3), 2);       // floor(6) clamped to in - 1
 }
 
 }  // namespace
