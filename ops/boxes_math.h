@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "core/host_device.h"
 
@@ -27,44 +28,29 @@ DC_HOST_DEVICE_INLINE T box_min(T a, T b) {
   return b < a ? b : a;
 }
 
-// A product and a sum rounded on their own. The difference between the devices is deliberate:
+// A product (kMul) or a sum rounded on its own. The difference between the devices is deliberate:
 // nvcc would fuse the product inter = w * h into the subtraction of the IoU's denominator (and an
 // area into the sum of two areas), so the device uses the explicitly rounded intrinsics. GCC does
 // not fuse them (inter is used twice, areas are stored; checked in the x86-64-v3 assembly), so the
 // host uses plain operators, which round the same way.
-DC_HOST_DEVICE_INLINE float box_mul_rn(float a, float b) {
+template <bool kMul, typename T>
+DC_HOST_DEVICE_INLINE T box_rn(T a, T b) {
 #ifdef __CUDA_ARCH__
-  return __fmul_rn(a, b);
+  static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value, "f32 or f64");
+  if constexpr (std::is_same<T, float>::value) {
+    return kMul ? __fmul_rn(a, b) : __fadd_rn(a, b);
+  } else {
+    return kMul ? __dmul_rn(a, b) : __dadd_rn(a, b);
+  }
 #else
-  return a * b;
-#endif
-}
-DC_HOST_DEVICE_INLINE double box_mul_rn(double a, double b) {
-#ifdef __CUDA_ARCH__
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-DC_HOST_DEVICE_INLINE float box_add_rn(float a, float b) {
-#ifdef __CUDA_ARCH__
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-DC_HOST_DEVICE_INLINE double box_add_rn(double a, double b) {
-#ifdef __CUDA_ARCH__
-  return __dadd_rn(a, b);
-#else
-  return a + b;
+  return kMul ? a * b : a + b;
 #endif
 }
 
 // (x2 - x1) * (y2 - y1), as tv.ops.box_area.
 template <typename T>
 DC_HOST_DEVICE_INLINE T box_area_of(T x1, T y1, T x2, T y2) {
-  return box_mul_rn(x2 - x1, y2 - y1);
+  return box_rn</*kMul=*/true>(x2 - x1, y2 - y1);
 }
 
 // The overlap of the intervals [a1, a2] and [b1, b2], min(a2, b2) - max(a1, b1), clamped at 0.
@@ -85,8 +71,8 @@ DC_HOST_DEVICE_INLINE T box_iou_of(T ax1, T ay1, T ax2, T ay2, T a_area, T bx1, 
                                    T b_area) {
   const T w = box_overlap<kNmsClamp>(ax1, ax2, bx1, bx2);
   const T h = box_overlap<kNmsClamp>(ay1, ay2, by1, by2);
-  const T inter = box_mul_rn(w, h);
-  return inter / (box_add_rn(a_area, b_area) - inter);
+  const T inter = box_rn</*kMul=*/true>(w, h);
+  return inter / (box_rn</*kMul=*/false>(a_area, b_area) - inter);
 }
 
 // Element i of a [R, 4k] clip_boxes input: even columns are x, clamped to [0, width], odd ones y,

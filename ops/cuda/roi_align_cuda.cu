@@ -13,65 +13,80 @@ namespace {
 
 using namespace cuda_detail;
 
-// The output element e of [K, C, PH, PW]: its roi, channel and bin, and the roi's geometry.
+// The sizes and options both kernels need: x / grad_x is [N, C, H, W], out / grad_out
+// [K, C, PH, PW].
 template <typename T>
-struct BinOf {
-  int64_t k, c, ph, pw;
-  RoiAlignGeom<T> g;
+struct RoiArgs {
+  int64_t C, H, W, PH, PW;
+  T scale;
+  bool aligned;
+  int64_t sampling_ratio;
 };
 
 template <typename T>
-__device__ __forceinline__ BinOf<T> bin_of(int64_t e, const T* rois, int64_t C, int64_t PH,
-                                           int64_t PW, T scale, bool aligned,
-                                           int64_t sampling_ratio) {
-  BinOf<T> b;
-  b.pw = e % PW;
-  b.ph = (e / PW) % PH;
-  b.c = (e / (PW * PH)) % C;
-  b.k = e / (PW * PH * C);
-  b.g = roi_align_geom(rois + b.k * 5, scale, aligned, PH, PW, sampling_ratio);
-  return b;
+RoiArgs<T> roi_args(const RoiAlignParams& p, const Tensor& x) {
+  RoiArgs<T> a;
+  a.C = x.size(1);
+  a.H = x.size(2);
+  a.W = x.size(3);
+  a.PH = p.pooled_h;
+  a.PW = p.pooled_w;
+  a.scale = static_cast<T>(p.spatial_scale);
+  a.aligned = p.aligned;
+  a.sampling_ratio = p.sampling_ratio;
+  return a;
+}
+
+// The grid-stride loop of both kernels over the output elements e of [K, C, PH, PW]:
+// fn(e, plane, g, ph, pw) with plane the offset of e's (image, channel) plane in x / grad_x and g
+// its roi's geometry.
+template <typename T, typename F>
+__device__ __forceinline__ void for_each_bin(const T* rois, int64_t total, const RoiArgs<T>& a,
+                                             F&& fn) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
+       e += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t pw = e % a.PW, ph = (e / a.PW) % a.PH, c = (e / (a.PW * a.PH)) % a.C;
+    const int64_t k = e / (a.PW * a.PH * a.C);
+    const RoiAlignGeom<T> g =
+        roi_align_geom(rois + k * 5, a.scale, a.aligned, a.PH, a.PW, a.sampling_ratio);
+    fn(e, (g.batch * a.C + c) * a.H * a.W, g, ph, pw);
+  }
 }
 
 template <typename T>
 __global__ void roi_align_forward(const T* __restrict__ x, const T* __restrict__ rois,
-                                  T* __restrict__ out, int64_t total, int64_t C, int64_t H,
-                                  int64_t W, int64_t PH, int64_t PW, T scale, bool aligned,
-                                  int64_t sampling_ratio) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const BinOf<T> b = bin_of(e, rois, C, PH, PW, scale, aligned, sampling_ratio);
-    const T* plane = x + (b.g.batch * C + b.c) * H * W;
-    T acc = 0;
-    auto add_sample = [&](bool inside, const int64_t* pos, const T* w) {
-      if (!inside) return;
-      acc +=
-          w[0] * plane[pos[0]] + w[1] * plane[pos[1]] + w[2] * plane[pos[2]] + w[3] * plane[pos[3]];
-    };
-    roi_align_for_each_sample(b.g, b.ph, b.pw, H, W, add_sample);
-    out[e] = acc / roi_align_divisor(b.g);
-  }
+                                  T* __restrict__ out, int64_t total, RoiArgs<T> a) {
+  for_each_bin(rois, total, a,
+               [&](int64_t e, int64_t plane, const RoiAlignGeom<T>& g, int64_t ph, int64_t pw) {
+                 const T* xp = x + plane;
+                 T acc = 0;
+                 auto add_sample = [&](bool inside, const int64_t* pos, const T* w) {
+                   if (!inside) return;
+                   acc += w[0] * xp[pos[0]] + w[1] * xp[pos[1]] + w[2] * xp[pos[2]] +
+                          w[3] * xp[pos[3]];
+                 };
+                 roi_align_for_each_sample(g, ph, pw, a.H, a.W, add_sample);
+                 out[e] = acc / roi_align_divisor(g);
+               });
 }
 
 template <typename T>
 __global__ void roi_align_backward(const T* __restrict__ grad_out, const T* __restrict__ rois,
-                                   T* __restrict__ grad_x, int64_t total, int64_t C, int64_t H,
-                                   int64_t W, int64_t PH, int64_t PW, T scale, bool aligned,
-                                   int64_t sampling_ratio) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const BinOf<T> b = bin_of(e, rois, C, PH, PW, scale, aligned, sampling_ratio);
-    if (b.g.grid_h <= 0 || b.g.grid_w <= 0) continue;
-    T* plane = grad_x + (b.g.batch * C + b.c) * H * W;
-    const T count = roi_align_divisor(b.g);  // the sample count: the grid is not empty here
-    const T go = grad_out[e];
-    auto scatter_sample = [&](bool inside, const int64_t* pos, const T* w) {
-      if (!inside) return;
+                                   T* __restrict__ grad_x, int64_t total, RoiArgs<T> a) {
+  for_each_bin(rois, total, a,
+               [&](int64_t e, int64_t plane, const RoiAlignGeom<T>& g, int64_t ph, int64_t pw) {
+                 if (g.grid_h <= 0 || g.grid_w <= 0) return;
+                 T* gx = grad_x + plane;
+                 const T count =
+                     roi_align_divisor(g);  // the sample count: the grid is not empty here
+                 const T go = grad_out[e];
+                 auto scatter_sample = [&](bool inside, const int64_t* pos, const T* w) {
+                   if (!inside) return;
 #pragma unroll
-      for (int q = 0; q < 4; ++q) atomicAdd(plane + pos[q], go * w[q] / count);
-    };
-    roi_align_for_each_sample(b.g, b.ph, b.pw, H, W, scatter_sample);
-  }
+                   for (int q = 0; q < 4; ++q) atomicAdd(gx + pos[q], go * w[q] / count);
+                 };
+                 roi_align_for_each_sample(g, ph, pw, a.H, a.W, scatter_sample);
+               });
 }
 
 template <typename T>
@@ -81,8 +96,7 @@ void roi_align_cuda(const RoiAlignParams& p, const Tensor& x, const Tensor& rois
   CudaDeviceGuard guard(device);
   const int64_t total = out.numel();
   roi_align_forward<T><<<grid_for(total, device), kThreads, 0, stream_of(out)>>>(
-      cptr<T>(x), cptr<T>(rois), mptr<T>(out), total, x.size(1), x.size(2), x.size(3), p.pooled_h,
-      p.pooled_w, static_cast<T>(p.spatial_scale), p.aligned, p.sampling_ratio);
+      cptr<T>(x), cptr<T>(rois), mptr<T>(out), total, roi_args<T>(p, x));
   check_launch("roi_align");
 }
 
@@ -97,9 +111,7 @@ void roi_align_backward_cuda(const RoiAlignParams& p, const Tensor& grad_out, co
   const int64_t total = grad_out.numel();
   if (total == 0) return;
   roi_align_backward<T><<<grid_for(total, device), kThreads, 0, stream>>>(
-      cptr<T>(grad_out), cptr<T>(rois), mptr<T>(grad_x), total, grad_x.size(1), grad_x.size(2),
-      grad_x.size(3), p.pooled_h, p.pooled_w, static_cast<T>(p.spatial_scale), p.aligned,
-      p.sampling_ratio);
+      cptr<T>(grad_out), cptr<T>(rois), mptr<T>(grad_x), total, roi_args<T>(p, grad_x));
   check_launch("roi_align backward");
 }
 

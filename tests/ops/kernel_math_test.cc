@@ -18,20 +18,27 @@
 namespace dc {
 namespace {
 
+// The geometry's start, bin size and sample grid along (w, h), then its divisor.
+template <typename T>
+void expect_geom(const RoiAlignGeom<T>& g, T start_w, T start_h, T bin_w, T bin_h, int64_t grid_w,
+                 int64_t grid_h, T divisor) {
+  EXPECT_EQ(g.start_w, start_w);
+  EXPECT_EQ(g.start_h, start_h);
+  EXPECT_EQ(g.bin_w, bin_w);
+  EXPECT_EQ(g.bin_h, bin_h);
+  EXPECT_EQ(g.grid_w, grid_w);
+  EXPECT_EQ(g.grid_h, grid_h);
+  EXPECT_EQ(roi_align_divisor(g), divisor);
+}
+
 TEST(RoiAlignMath, GeomUnalignedScalesAndClampsSmallRoisToOnePixel) {
   // Roi (x1, y1, x2, y2) = (4, 2, 5, 2.5) at scale 0.5: start (w, h) = (2, 1), size 0.5 x 0.25,
   // clamped to 1 x 1 when not aligned; 2 x 4 bins.
   const float roi[5] = {1.f, 4.f, 2.f, 5.f, 2.5f};
   const RoiAlignGeom<float> g = roi_align_geom(roi, 0.5f, /*aligned=*/false, 2, 4, -1);
   EXPECT_EQ(g.batch, 1);
-  EXPECT_EQ(g.start_w, 2.f);
-  EXPECT_EQ(g.start_h, 1.f);
-  EXPECT_EQ(g.bin_h, 0.5f);
-  EXPECT_EQ(g.bin_w, 0.25f);
-  // Adaptive sampling: ceil(1 / 2) = ceil(1 / 4) = 1.
-  EXPECT_EQ(g.grid_h, 1);
-  EXPECT_EQ(g.grid_w, 1);
-  EXPECT_EQ(roi_align_divisor(g), 1.f);
+  // Adaptive sampling: ceil(1 / 2) = ceil(1 / 4) = 1 sample per bin.
+  expect_geom(g, 2.f, 1.f, 0.25f, 0.5f, 1, 1, 1.f);
 }
 
 TEST(RoiAlignMath, GeomAlignedShiftsByHalfPixelAndKeepsNegativeSizes) {
@@ -39,13 +46,8 @@ TEST(RoiAlignMath, GeomAlignedShiftsByHalfPixelAndKeepsNegativeSizes) {
   // negative width and an empty adaptive grid (the bin averages nothing: divisor 1).
   const double roi[5] = {0.0, 3.0, 1.0, 11.0, 7.0};
   const RoiAlignGeom<double> g = roi_align_geom(roi, 1.0, /*aligned=*/true, 2, 2, -1);
-  EXPECT_EQ(g.start_w, 2.5);
-  EXPECT_EQ(g.start_h, 0.5);
-  EXPECT_EQ(g.bin_w, 4.0);
-  EXPECT_EQ(g.bin_h, 3.0);
-  EXPECT_EQ(g.grid_w, 4);  // ceil(8 / 2)
-  EXPECT_EQ(g.grid_h, 3);  // ceil(6 / 2)
-  EXPECT_EQ(roi_align_divisor(g), 12.0);
+  // An 8 x 6 roi from (2.5, 0.5): grid ceil(8 / 2) x ceil(6 / 2), 12 samples per bin.
+  expect_geom(g, 2.5, 0.5, 4.0, 3.0, 4, 3, 12.0);
 
   const double flipped[5] = {0.0, 5.0, 1.0, 3.0, 7.0};
   const RoiAlignGeom<double> f = roi_align_geom(flipped, 1.0, /*aligned=*/true, 2, 2, -1);
