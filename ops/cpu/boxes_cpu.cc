@@ -1,14 +1,14 @@
-// CPU kernels of the box ops and NMS. Formulas follow torchvision's operation order so f32 results
-// round the same way.
+// CPU kernels of the box ops and NMS. The per-box formulas (ops/boxes_math.h, shared with the CUDA
+// kernels) follow torchvision's operation order so f32 results round the same way.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <numeric>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "ops/boxes.h"
+#include "ops/boxes_math.h"
 
 namespace dc {
 namespace {
@@ -21,19 +21,14 @@ void box_unary_cpu(BoxUnaryOp op, const Tensor& in, const Tensor& out, double p0
     parallel_for(0, in.size(0), 4096, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) {
         const T* r = b + 4 * i;
-        o[i] = (r[2] - r[0]) * (r[3] - r[1]);
+        o[i] = box_area_of(r[0], r[1], r[2], r[3]);
       }
     });
     return;
   }
-  // Clip: even columns are x (clamped to [0, width]), odd ones y (to [0, height]). Written with
-  // comparisons so NaN passes through, as torch.clamp.
-  const T hi[2] = {static_cast<T>(p1), static_cast<T>(p0)};
+  const T height = static_cast<T>(p0), width = static_cast<T>(p1);
   parallel_for(0, in.numel(), 16384, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) {
-      const T v = b[i], h = hi[i & 1];
-      o[i] = v < T(0) ? T(0) : (v > h ? h : v);
-    }
+    for (int64_t i = s; i < e; ++i) o[i] = box_clip_value(b[i], i, height, width);
   });
 }
 
@@ -50,19 +45,17 @@ void box_iou_cpu(const Tensor& a, const Tensor& b, const Tensor& out) {
     by1[j] = bp[4 * j + 1];
     bx2[j] = bp[4 * j + 2];
     by2[j] = bp[4 * j + 3];
-    barea[j] = (bx2[j] - bx1[j]) * (by2[j] - by1[j]);
+    barea[j] = box_area_of(bx1[j], by1[j], bx2[j], by2[j]);
   }
   parallel_for(
       0, N, std::max<int64_t>(1, 16384 / std::max<int64_t>(M, 1)), [&](int64_t s, int64_t e) {
         for (int64_t i = s; i < e; ++i) {
           const T x1 = ap[4 * i], y1 = ap[4 * i + 1], x2 = ap[4 * i + 2], y2 = ap[4 * i + 3];
-          const T area = (x2 - x1) * (y2 - y1);
+          const T area = box_area_of(x1, y1, x2, y2);
           T* row = o + i * M;
           for (int64_t j = 0; j < M; ++j) {
-            const T w = std::max(std::min(x2, bx2[j]) - std::max(x1, bx1[j]), T(0));
-            const T h = std::max(std::min(y2, by2[j]) - std::max(y1, by1[j]), T(0));
-            const T inter = w * h;
-            row[j] = inter / (area + barea[j] - inter);
+            row[j] = box_iou_of</*kNmsClamp=*/false>(x1, y1, x2, y2, area, bx1[j], by1[j], bx2[j],
+                                                     by2[j], barea[j]);
           }
         }
       });
@@ -78,28 +71,9 @@ void box_encode_cpu(const Tensor& reference, const Tensor& proposals, const BoxW
   const T ww = static_cast<T>(weights[2]), wh = static_cast<T>(weights[3]);
   parallel_for(0, out.size(0), 4096, [&](int64_t s, int64_t e) {
     for (int64_t i = s; i < e; ++i) {
-      const T* pr = p + 4 * i;
-      const T* gr = g + 4 * i;
-      const T ex_w = pr[2] - pr[0], ex_h = pr[3] - pr[1];
-      const T ex_cx = pr[0] + T(0.5) * ex_w, ex_cy = pr[1] + T(0.5) * ex_h;
-      const T gt_w = gr[2] - gr[0], gt_h = gr[3] - gr[1];
-      const T gt_cx = gr[0] + T(0.5) * gt_w, gt_cy = gr[1] + T(0.5) * gt_h;
-      T* r = o + 4 * i;
-      r[0] = wx * (gt_cx - ex_cx) / ex_w;
-      r[1] = wy * (gt_cy - ex_cy) / ex_h;
-      r[2] = ww * std::log(gt_w / ex_w);
-      r[3] = wh * std::log(gt_h / ex_h);
+      box_encode_one(g + 4 * i, p + 4 * i, wx, wy, ww, wh, o + 4 * i);
     }
   });
-}
-
-// The largest T not above t: for a T value v, (double)v > t exactly when v > threshold_below(t),
-// which lets the inner loop compare in T as torchvision compares in double.
-template <typename T>
-T threshold_below(double t) {
-  T f = static_cast<T>(t);
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<T>::infinity());
-  return f;
 }
 
 // Greedy NMS over boxes already in visiting order (structure of arrays). keep[i] is set for kept
@@ -114,10 +88,8 @@ void greedy_nms(int64_t n, const T* x1, const T* y1, const T* x2, const T* y2, c
     keep[i] = 1;
     const T ix1 = x1[i], iy1 = y1[i], ix2 = x2[i], iy2 = y2[i], ia = area[i];
     for (int64_t j = i + 1; j < n; ++j) {
-      const T w = std::max(T(0), std::min(ix2, x2[j]) - std::max(ix1, x1[j]));
-      const T h = std::max(T(0), std::min(iy2, y2[j]) - std::max(iy1, y1[j]));
-      const T inter = w * h;
-      const T ovr = inter / (ia + area[j] - inter);
+      const T ovr = box_iou_of</*kNmsClamp=*/true>(ix1, iy1, ix2, iy2, ia, x1[j], y1[j], x2[j],
+                                                   y2[j], area[j]);
       suppressed[j] |= static_cast<uint8_t>(ovr > thr);
     }
   }
@@ -157,10 +129,10 @@ Tensor nms_cpu(const Tensor& boxes, const Tensor& scores, const Tensor& idxs,
     y1[i] = r[1];
     x2[i] = r[2];
     y2[i] = r[3];
-    area[i] = (x2[i] - x1[i]) * (y2[i] - y1[i]);
+    area[i] = box_area_of(x1[i], y1[i], x2[i], y2[i]);
   }
   std::vector<uint8_t> suppressed(n, 0), keep(n, 0);
-  const T thr = threshold_below<T>(iou_threshold);
+  const T thr = box_threshold_below<T>(iou_threshold);
   for (size_t g = 0; g + 1 < group_begin.size(); ++g) {
     const int64_t o = group_begin[g];
     greedy_nms<T>(group_begin[g + 1] - o, &x1[o], &y1[o], &x2[o], &y2[o], &area[o], thr,

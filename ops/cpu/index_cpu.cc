@@ -9,18 +9,14 @@
 #include "core/strided_loop.h"
 #include "core/thread_pool.h"
 #include "ops/index.h"
+#include "ops/index_math.h"
 
 namespace dc {
 namespace {
 
-[[noreturn]] void index_out_of_range(const char* op, int64_t value, int64_t dim, int64_t size) {
-  DC_FAIL(op, ": index ", value, " is out of range for dim ", dim, " of size ", size,
-          " (valid range [0, ", size, "))");
-}
-
 void check_indices(const int64_t* ip, int64_t n, int64_t size, int64_t dim, const char* op) {
   for (int64_t j = 0; j < n; ++j) {
-    if (ip[j] < 0 || ip[j] >= size) index_out_of_range(op, ip[j], dim, size);
+    if (!index_in_range(ip[j], size)) index_out_of_range(op, ip[j], dim, size);
   }
 }
 
@@ -86,7 +82,7 @@ void gather_cpu(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& i
   for_each_index_entry(out, index, xv, dim, /*split_dim=*/true,
                        [&](int64_t o, int64_t i, int64_t xo) {
                          const int64_t k = ip[i];
-                         if (k < 0 || k >= size) index_out_of_range("gather", k, dim, size);
+                         if (!index_in_range(k, size)) index_out_of_range("gather", k, dim, size);
                          op[o] = xp[xo + k * xs];
                        });
 }
@@ -103,26 +99,16 @@ void scatter_add_cpu(const Tensor& out, int64_t dim, const Tensor& index, const 
   for_each_index_entry(ov, index, src, dim, /*split_dim=*/false,
                        [&](int64_t o, int64_t i, int64_t s) {
                          const int64_t k = ip[i];
-                         if (k < 0 || k >= size) index_out_of_range("scatter_add", k, dim, size);
+                         if (!index_in_range(k, size)) {
+                           index_out_of_range("scatter_add", k, dim, size);
+                         }
                          op[o + k * os] += sp[s];
                        });
 }
 
-// [outer, n, inner] geometry of a contiguous tensor around `dim`.
-struct Around {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Around around(const Shape& s, int64_t dim) {
-  Around g;
-  for (int64_t d = 0; d < dim; ++d) g.outer *= s[d];
-  g.n = s[dim];
-  for (size_t d = dim + 1; d < s.size(); ++d) g.inner *= s[d];
-  return g;
-}
-
 template <typename T>
 void index_select_cpu(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) {
-  const Around g = around(x.sizes(), dim);
+  const IndexAround g = index_around(x.sizes(), dim);
   const int64_t m = index.numel();
   const int64_t* ip = index.data<int64_t>();
   check_indices(ip, m, g.n, dim, "index_select");
@@ -134,7 +120,7 @@ void index_select_cpu(const Tensor& out, const Tensor& x, int64_t dim, const Ten
   parallel_for(0, g.outer * m, std::max<int64_t>(1, 16384 / inner), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const int64_t o = r / m, j = r % m;
-      const T* s = xp + (o * n + ip[j]) * inner;
+      const T* s = xp + index_row_offset(o, ip[j], n, inner);
       T* d = op + r * inner;
       if (inner == 1) {
         *d = *s;
@@ -148,7 +134,7 @@ void index_select_cpu(const Tensor& out, const Tensor& x, int64_t dim, const Ten
 template <typename T>
 void index_add_cpu(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
                    double alpha) {
-  const Around g = around(out.sizes(), dim);
+  const IndexAround g = index_around(out.sizes(), dim);
   const int64_t m = index.numel();
   const int64_t* ip = index.data<int64_t>();
   check_indices(ip, m, g.n, dim, "index_add");
@@ -165,13 +151,11 @@ void index_add_cpu(const Tensor& out, int64_t dim, const Tensor& index, const Te
     for (int64_t task = b; task < e; ++task) {
       const int64_t o = task / parts, part = task % parts;
       const int64_t lo = n * part / parts, hi = n * (part + 1) / parts;
-      T* obase = op + o * n * inner;
-      const T* sbase = sp + o * m * inner;
       for (int64_t j = 0; j < m; ++j) {
         const int64_t k = ip[j];
         if (k < lo || k >= hi) continue;
-        T* d = obase + k * inner;
-        const T* s = sbase + j * inner;
+        T* d = op + index_row_offset(o, k, n, inner);
+        const T* s = sp + index_row_offset(o, j, m, inner);
         for (int64_t i = 0; i < inner; ++i) d[i] += a * s[i];
       }
     }

@@ -4,11 +4,11 @@
 // Forward: parallel over (roi, block of channels). Backward: parallel over channels, so every task
 // scatters into elements no other task touches (race-free without atomics).
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "ops/roi_align.h"
+#include "ops/roi_align_math.h"
 
 namespace dc {
 namespace {
@@ -21,83 +21,33 @@ struct Tap {
   T w1, w2, w3, w4;
 };
 
-// A roi in feature-map coordinates and its sampling grid.
+// Taps of every sample of the roi, in (ph, pw, iy, ix) order; empty when the grid is empty. The
+// arithmetic is roi_align_math.h's, shared with the CUDA kernel.
 template <typename T>
-struct RoiGeom {
-  int64_t batch = 0;
-  T start_h = 0, start_w = 0, bin_h = 0, bin_w = 0;
-  int64_t grid_h = 0, grid_w = 0;
-};
-
-template <typename T>
-RoiGeom<T> roi_geom(const RoiAlignParams& p, const T* roi) {
-  RoiGeom<T> g;
-  const T scale = static_cast<T>(p.spatial_scale);
-  const T offset = p.aligned ? T(0.5) : T(0);
-  g.batch = static_cast<int64_t>(roi[0]);
-  g.start_w = roi[1] * scale - offset;
-  g.start_h = roi[2] * scale - offset;
-  const T end_w = roi[3] * scale - offset;
-  const T end_h = roi[4] * scale - offset;
-  T roi_w = end_w - g.start_w, roi_h = end_h - g.start_h;
-  if (!p.aligned) {  // legacy behaviour: force malformed rois to be 1x1
-    roi_w = std::max(roi_w, T(1));
-    roi_h = std::max(roi_h, T(1));
-  }
-  g.bin_h = roi_h / static_cast<T>(p.pooled_h);
-  g.bin_w = roi_w / static_cast<T>(p.pooled_w);
-  // Negative sizes (aligned rois with x2 < x1) give an empty grid here, hence an all-zero output.
-  g.grid_h =
-      p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(roi_h / p.pooled_h));
-  g.grid_w =
-      p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<int64_t>(std::ceil(roi_w / p.pooled_w));
-  return g;
-}
-
-// Taps of every sample of the roi, in (ph, pw, iy, ix) order; empty when the grid is empty.
-template <typename T>
-void compute_taps(const RoiAlignParams& p, const RoiGeom<T>& g, int64_t H, int64_t W,
+void compute_taps(const RoiAlignParams& p, const RoiAlignGeom<T>& g, int64_t H, int64_t W,
                   std::vector<Tap<T>>& taps) {
   taps.clear();
   if (g.grid_h <= 0 || g.grid_w <= 0) return;
   taps.reserve(p.pooled_h * p.pooled_w * g.grid_h * g.grid_w);
+  // An outside sample keeps its place (pos1 = -1) so that the taps stay in sample order.
+  auto add_tap = [&](bool inside, const int64_t* pos, const T* w) {
+    if (inside) {
+      taps.push_back({pos[0], pos[1], pos[2], pos[3], w[0], w[1], w[2], w[3]});
+    } else {
+      taps.push_back({-1, -1, -1, -1, T(0), T(0), T(0), T(0)});
+    }
+  };
   for (int64_t ph = 0; ph < p.pooled_h; ++ph) {
     for (int64_t pw = 0; pw < p.pooled_w; ++pw) {
-      for (int64_t iy = 0; iy < g.grid_h; ++iy) {
-        const T yy = g.start_h + static_cast<T>(ph) * g.bin_h +
-                     static_cast<T>(iy + .5f) * g.bin_h / static_cast<T>(g.grid_h);
-        for (int64_t ix = 0; ix < g.grid_w; ++ix) {
-          const T xx = g.start_w + static_cast<T>(pw) * g.bin_w +
-                       static_cast<T>(ix + .5f) * g.bin_w / static_cast<T>(g.grid_w);
-          T y = yy, x = xx;
-          if (y < -1.0 || y > H || x < -1.0 || x > W) {
-            taps.push_back({-1, -1, -1, -1, T(0), T(0), T(0), T(0)});
-            continue;
-          }
-          if (y <= 0) y = 0;
-          if (x <= 0) x = 0;
-          int64_t y_low = static_cast<int64_t>(y), x_low = static_cast<int64_t>(x);
-          int64_t y_high, x_high;
-          if (y_low >= H - 1) {
-            y_high = y_low = H - 1;
-            y = static_cast<T>(y_low);
-          } else {
-            y_high = y_low + 1;
-          }
-          if (x_low >= W - 1) {
-            x_high = x_low = W - 1;
-            x = static_cast<T>(x_low);
-          } else {
-            x_high = x_low + 1;
-          }
-          const T ly = y - static_cast<T>(y_low), lx = x - static_cast<T>(x_low);
-          const T hy = T(1) - ly, hx = T(1) - lx;
-          taps.push_back({y_low * W + x_low, y_low * W + x_high, y_high * W + x_low,
-                          y_high * W + x_high, hy * hx, hy * lx, ly * hx, ly * lx});
-        }
-      }
+      roi_align_for_each_sample(g, ph, pw, H, W, add_tap);
     }
   }
+}
+
+template <typename T>
+RoiAlignGeom<T> roi_geom(const RoiAlignParams& p, const T* roi) {
+  return roi_align_geom(roi, static_cast<T>(p.spatial_scale), p.aligned, p.pooled_h, p.pooled_w,
+                        p.sampling_ratio);
 }
 
 // [planes, rows, cols] -> [planes, cols, rows], in cache-sized tiles, parallel over tiles. Used to
@@ -166,7 +116,7 @@ void roi_align_cpu(const RoiAlignParams& p, const Tensor& x, const Tensor& rois,
     std::vector<Tap<T>> taps;
     std::vector<T> acc(bins * cblock);  // [bins, channels of the block]
     int64_t cached = -1;
-    RoiGeom<T> g;
+    RoiAlignGeom<T> g;
     for (int64_t item = b; item < e; ++item) {
       const int64_t k = item / nblocks, c0 = (item % nblocks) * cblock;
       const int64_t nc = std::min(C, c0 + cblock) - c0;
@@ -176,8 +126,7 @@ void roi_align_cpu(const RoiAlignParams& p, const Tensor& x, const Tensor& rois,
         cached = k;
       }
       const int64_t samples = g.grid_h * g.grid_w;
-      // torchvision divides by max(count, 1): an empty grid gives 0, never 0/0.
-      const T count = static_cast<T>(std::max<int64_t>(g.grid_h * g.grid_w, 1));
+      const T count = roi_align_divisor(g);
       std::fill(acc.begin(), acc.end(), T(0));
       if (!taps.empty()) {
         const T* src = xt + g.batch * plane * C + c0;
@@ -220,7 +169,7 @@ void roi_align_backward_cpu(const RoiAlignParams& p, const Tensor& grad_out, con
     std::vector<Tap<T>> taps;
     std::vector<T> go(bins * nc);  // grad_out of one roi, [bins, channels of the task]
     for (int64_t k = 0; k < K; ++k) {
-      const RoiGeom<T> g = roi_geom(p, rp + k * 5);
+      const RoiAlignGeom<T> g = roi_geom(p, rp + k * 5);
       compute_taps(p, g, H, W, taps);
       if (taps.empty()) continue;
       for (int64_t c = 0; c < nc; ++c) {
@@ -228,7 +177,7 @@ void roi_align_backward_cpu(const RoiAlignParams& p, const Tensor& grad_out, con
         for (int64_t bin = 0; bin < bins; ++bin) go[bin * nc + c] = src[bin];
       }
       const int64_t samples = g.grid_h * g.grid_w;
-      const T count = static_cast<T>(g.grid_h * g.grid_w);
+      const T count = roi_align_divisor(g);  // the sample count: the grid is not empty here
       T* dst = gt + g.batch * plane * C + c0;
       const Tap<T>* t = taps.data();
       for (int64_t bin = 0; bin < bins; ++bin) {

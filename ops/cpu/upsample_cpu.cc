@@ -1,18 +1,19 @@
 // CPU upsampling kernels. Source indices and blend weights are computed once per output row and
 // column with PyTorch's formulas in the same precision (the kernel's scalar type for bilinear, f32
-// for nearest), so the sampled positions agree with F.interpolate bit for bit.
+// for nearest), so the sampled positions agree with F.interpolate bit for bit. The formulas are
+// ops/upsample_math.h's, shared with the CUDA kernels.
 //
 // Bilinear is separable: the forward blends along W into two row buffers (reused while consecutive
 // output rows read the same input rows, which is most of them when upsampling) and then blends
 // those along H with a contiguous, vectorizable loop. The backward runs the transpose in the other
 // order: blend gradient rows along H into an [H, OW] buffer, then scatter along W.
 #include <algorithm>
-#include <cmath>
 #include <utility>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "ops/upsample.h"
+#include "ops/upsample_math.h"
 
 namespace dc {
 namespace {
@@ -24,8 +25,8 @@ struct Linear1d {
   std::vector<T> l0, l1;
 };
 
-// PyTorch's area_pixel_compute_scale / area_pixel_compute_source_index /
-// compute_source_index_and_lambda, in T (PyTorch's opmath type for f32 and f64 is the type itself).
+// Every output index's lerp (ops/upsample_math.h, shared with the CUDA kernels), in T (PyTorch's
+// opmath type for f32 and f64 is the type itself).
 template <typename T>
 Linear1d<T> linear_indices(int64_t in, int64_t out, bool align_corners, double scale) {
   Linear1d<T> r;
@@ -33,45 +34,22 @@ Linear1d<T> linear_indices(int64_t in, int64_t out, bool align_corners, double s
   r.i1.resize(out);
   r.l0.resize(out);
   r.l1.resize(out);
-  T ratio;
-  if (align_corners) {
-    ratio = out > 1 ? static_cast<T>(in - 1) / static_cast<T>(out - 1) : T(0);
-  } else {
-    ratio = scale > 0 ? static_cast<T>(1.0 / scale) : static_cast<T>(in) / static_cast<T>(out);
-  }
+  const T ratio = upsample_linear_ratio<T>(in, out, align_corners, scale);
   for (int64_t o = 0; o < out; ++o) {
-    if (in == out) {  // PyTorch copies exactly in this case, whatever the ratio says
-      r.i0[o] = r.i1[o] = o;
-      r.l0[o] = 1;
-      r.l1[o] = 0;
-      continue;
-    }
-    T src =
-        align_corners ? ratio * static_cast<T>(o) : ratio * (static_cast<T>(o) + T(0.5)) - T(0.5);
-    if (!align_corners && src < 0) src = 0;
-    const int64_t a = std::min(static_cast<int64_t>(src), in - 1);
-    r.i0[o] = a;
-    r.i1[o] = a + (a < in - 1 ? 1 : 0);
-    r.l1[o] = std::min(std::max(src - static_cast<T>(a), T(0)), T(1));
-    r.l0[o] = T(1) - r.l1[o];
+    const UpsampleLerp<T> l = upsample_lerp(ratio, in, out, align_corners, o);
+    r.i0[o] = l.i0;
+    r.i1[o] = l.i1;
+    r.l0[o] = l.l0;
+    r.l1[o] = l.l1;
   }
   return r;
 }
 
-// PyTorch's nearest_idx: always computed in f32, with the exact special cases first.
+// PyTorch's nearest_idx for every output index (ops/upsample_math.h): always in f32.
 std::vector<int64_t> nearest_indices(int64_t in, int64_t out, double scale) {
   std::vector<int64_t> idx(out);
-  const float ratio = scale > 0 ? static_cast<float>(1.0 / scale)
-                                : static_cast<float>(in) / static_cast<float>(out);
-  for (int64_t o = 0; o < out; ++o) {
-    if (out == in) {
-      idx[o] = o;
-    } else if (out == 2 * in) {
-      idx[o] = o >> 1;
-    } else {
-      idx[o] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * ratio)), in - 1);
-    }
-  }
+  const float ratio = upsample_nearest_ratio(in, out, scale);
+  for (int64_t o = 0; o < out; ++o) idx[o] = upsample_nearest_index(ratio, in, out, o);
   return idx;
 }
 

@@ -3,50 +3,17 @@
 // over images), and then each (image, chart) pair is one task that zeroes its own slice of the
 // atlas and weight map and accumulates its points into it: race-free, deterministic (point order
 // within a chart), and the slice stays in cache while it is filled. The backward is a gather (each
-// point reads the output gradients at its corners), so it is simply parallel over points.
+// point reads the output gradients at its corners), so it is simply parallel over points. The
+// corner arithmetic is ops/uv_splat_math.h, shared with the CUDA kernel.
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "ops/uv_splat.h"
+#include "ops/uv_splat_math.h"
 
 namespace dc {
 namespace {
-
-// The four corners of a point: cell index (y * W + x, or -1 when outside the grid), bilinear
-// weight, and the weight's derivatives w.r.t. the pixel coordinates x and y.
-template <typename T>
-struct Corners {
-  int64_t cell[4];
-  T w[4], dwdx[4], dwdy[4];
-};
-
-template <typename T>
-inline void corners(T u, T v, int64_t H, int64_t W, Corners<T>& c) {
-  const T x = u * static_cast<T>(W - 1), y = v * static_cast<T>(H - 1);
-  const T x0 = std::floor(x), y0 = std::floor(y);
-  const T fx = x - x0, fy = y - y0;
-  const T xs[4] = {x0, x0 + 1, x0, x0 + 1}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
-  c.w[0] = (1 - fx) * (1 - fy);
-  c.w[1] = fx * (1 - fy);
-  c.w[2] = (1 - fx) * fy;
-  c.w[3] = fx * fy;
-  c.dwdx[0] = -(1 - fy);
-  c.dwdx[1] = 1 - fy;
-  c.dwdx[2] = -fy;
-  c.dwdx[3] = fy;
-  c.dwdy[0] = -(1 - fx);
-  c.dwdy[1] = -fx;
-  c.dwdy[2] = 1 - fx;
-  c.dwdy[3] = fx;
-  for (int q = 0; q < 4; ++q) {
-    // Bounds tested in floating point, so NaN or huge coordinates never reach the integer cast.
-    const bool inside = xs[q] >= 0 && xs[q] <= static_cast<T>(W - 1) && ys[q] >= 0 &&
-                        ys[q] <= static_cast<T>(H - 1);
-    c.cell[q] = inside ? static_cast<int64_t>(ys[q]) * W + static_cast<int64_t>(xs[q]) : -1;
-  }
-}
 
 template <typename T>
 void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, const Tensor& atlas,
@@ -92,7 +59,7 @@ void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, co
              " is outside [-1, K) with K = ", K, " (-1 skips a point)");
   }
   parallel_for(0, N * K, 1, [&](int64_t b, int64_t e) {
-    Corners<T> cr;
+    UvSplatCorners<T> cr;
     for (int64_t t = b; t < e; ++t) {
       const int64_t n = t / K, k = t % K;
       T* a = ap + t * C * HW;
@@ -104,7 +71,7 @@ void uv_splat_cpu(const Tensor& values, const Tensor& uv, const Tensor& part, co
       const T* vn = vp + n * C * P;
       for (int64_t i = st[k]; i < st[k + 1]; ++i) {
         const int64_t p = on[i];
-        corners(up[(n * P + p) * 2], up[(n * P + p) * 2 + 1], H, W, cr);
+        uv_splat_corners(up[(n * P + p) * 2], up[(n * P + p) * 2 + 1], H, W, cr);
         for (int q = 0; q < 4; ++q) {
           const int64_t cell = cr.cell[q];
           if (cell < 0) continue;
@@ -133,14 +100,14 @@ void uv_splat_backward_cpu(const Tensor& values, const Tensor& uv, const Tensor&
   T* gup = grad_uv.defined() ? grad_uv.data<T>() : nullptr;
   // Each point writes only its own gradient entries: no two tasks touch the same memory.
   parallel_for(0, N * P, 1024, [&](int64_t b, int64_t e) {
-    Corners<T> cr;
+    UvSplatCorners<T> cr;
     std::vector<T> gval(C);
     for (int64_t i = b; i < e; ++i) {
       const int64_t n = i / P, p = i % P, k = pp[i];
       std::fill(gval.begin(), gval.end(), T(0));
       T gx = 0, gy = 0;
       if (k >= 0) {
-        corners(up[i * 2], up[i * 2 + 1], H, W, cr);
+        uv_splat_corners(up[i * 2], up[i * 2 + 1], H, W, cr);
         const T* ga = gap + (n * K + k) * C * HW;
         const T* gw = gwp + (n * K + k) * HW;
         const T* vn = vp + n * C * P + p;

@@ -1,6 +1,7 @@
-// CUDA box ops and NMS (ops/boxes.h), with the CPU kernels' formulas in the same operation order
-// (std::max/std::min semantics for NaN; in areas and IoUs, products rounded on their own as the CPU
-// rounds them) so that IoUs, and hence NMS, come out exactly as on the CPU.
+// CUDA box ops and NMS (ops/boxes.h), with the per-box formulas of ops/boxes_math.h, shared with
+// (and tested through) the CPU kernels (std::max/std::min semantics for NaN; in areas and IoUs,
+// products rounded on their own as the CPU rounds them) so that IoUs, and hence NMS, come out
+// exactly as on the CPU.
 //
 // NMS follows torchvision's CUDA kernel: the boxes are put in visiting order on the device (our
 // CUDA sort: decreasing score, ties by index, NaN first — the CPU kernel's order), a kernel fills a
@@ -8,11 +9,10 @@
 // whose categories match), 64 boxes per word, and the host walks the mask once, greedily. The kept
 // set and its order are exactly the CPU kernel's: greedy NMS within each category depends only on
 // the visiting order, and the CPU returns kept boxes in that same order.
-#include <cmath>
-#include <limits>
 #include <vector>
 
 #include "ops/boxes.h"
+#include "ops/boxes_math.h"
 #include "ops/cuda/geom_common.cuh"
 #include "ops/sort.h"
 
@@ -26,18 +26,16 @@ __global__ void box_area_impl(const T* __restrict__ b, T* __restrict__ out, int6
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(blockDim.x) * gridDim.x) {
     const T* r = b + 4 * i;
-    out[i] = mul_rn(r[2] - r[0], r[3] - r[1]);
+    out[i] = box_area_of(r[0], r[1], r[2], r[3]);
   }
 }
 
-// Even columns are x (clamped to [0, width]), odd ones y (to [0, height]); NaN passes through.
 template <typename T>
 __global__ void box_clip_impl(const T* __restrict__ b, T* __restrict__ out, int64_t n, T height,
                               T width) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(blockDim.x) * gridDim.x) {
-    const T v = b[i], h = (i & 1) ? height : width;
-    out[i] = v < T(0) ? T(0) : (v > h ? h : v);
+    out[i] = box_clip_value(b[i], i, height, width);
   }
 }
 
@@ -57,16 +55,6 @@ void box_unary_cuda(BoxUnaryOp op, const Tensor& in, const Tensor& out, double p
   check_launch("box op");
 }
 
-// inter / (area_a + area_b - inter) with the sides clamped at 0, as box_iou_cpu.
-template <typename T>
-__device__ __forceinline__ T iou(T ax1, T ay1, T ax2, T ay2, T aarea, T bx1, T by1, T bx2, T by2,
-                                 T barea) {
-  const T w = std_max(std_min(ax2, bx2) - std_max(ax1, bx1), T(0));
-  const T h = std_max(std_min(ay2, by2) - std_max(ay1, by1), T(0));
-  const T inter = mul_rn(w, h);
-  return inter / (add_rn(aarea, barea) - inter);
-}
-
 template <typename T>
 __global__ void box_iou_impl(const T* __restrict__ a, const T* __restrict__ b, T* __restrict__ out,
                              int64_t N, int64_t M) {
@@ -74,8 +62,9 @@ __global__ void box_iou_impl(const T* __restrict__ a, const T* __restrict__ b, T
        e += int64_t(blockDim.x) * gridDim.x) {
     const T* p = a + 4 * (e / M);
     const T* q = b + 4 * (e % M);
-    const T pa = mul_rn(p[2] - p[0], p[3] - p[1]), qa = mul_rn(q[2] - q[0], q[3] - q[1]);
-    out[e] = iou(p[0], p[1], p[2], p[3], pa, q[0], q[1], q[2], q[3], qa);
+    const T pa = box_area_of(p[0], p[1], p[2], p[3]), qa = box_area_of(q[0], q[1], q[2], q[3]);
+    out[e] =
+        box_iou_of</*kNmsClamp=*/false>(p[0], p[1], p[2], p[3], pa, q[0], q[1], q[2], q[3], qa);
   }
 }
 
@@ -94,19 +83,8 @@ __global__ void box_encode_impl(const T* __restrict__ g, const T* __restrict__ p
                                 T* __restrict__ out, int64_t n, T wx, T wy, T ww, T wh) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(blockDim.x) * gridDim.x) {
-    const T* pr = p + 4 * i;
-    const T* gr = g + 4 * i;
-    // Plain arithmetic: both compilers may fuse the centre computations into FMAs, so the targets
-    // agree with the CPU's to rounding.
-    const T ex_w = pr[2] - pr[0], ex_h = pr[3] - pr[1];
-    const T ex_cx = pr[0] + T(0.5) * ex_w, ex_cy = pr[1] + T(0.5) * ex_h;
-    const T gt_w = gr[2] - gr[0], gt_h = gr[3] - gr[1];
-    const T gt_cx = gr[0] + T(0.5) * gt_w, gt_cy = gr[1] + T(0.5) * gt_h;
-    T* r = out + 4 * i;
-    r[0] = wx * (gt_cx - ex_cx) / ex_w;
-    r[1] = wy * (gt_cy - ex_cy) / ex_h;
-    r[2] = ww * log(gt_w / ex_w);
-    r[3] = wh * log(gt_h / ex_h);
+    // Agrees with the CPU's targets to rounding (see box_encode_one).
+    box_encode_one(g + 4 * i, p + 4 * i, wx, wy, ww, wh, out + 4 * i);
   }
 }
 
@@ -139,7 +117,7 @@ __global__ void nms_gather(const T* __restrict__ boxes, const int64_t* __restric
     s[1] = r[1];
     s[2] = r[2];
     s[3] = r[3];
-    s[4] = mul_rn(r[2] - r[0], r[3] - r[1]);
+    s[4] = box_area_of(r[0], r[1], r[2], r[3]);
     if (cat) sorted_cat[i] = cat[order[i]];
   }
 }
@@ -172,22 +150,12 @@ __global__ void nms_mask(const T* __restrict__ sorted, const int64_t* __restrict
       if (j <= i || col_cat[t] != ci) continue;
       const T* c = cols + 5 * t;
       // The kept box i first, as the CPU's inner loop (it matters for NaN coordinates).
-      const T w = std_max(T(0), std_min(b[2], c[2]) - std_max(b[0], c[0]));
-      const T h = std_max(T(0), std_min(b[3], c[3]) - std_max(b[1], c[1]));
-      const T inter = mul_rn(w, h);
-      const T ovr = inter / (add_rn(b[4], c[4]) - inter);
+      const T ovr = box_iou_of</*kNmsClamp=*/true>(b[0], b[1], b[2], b[3], b[4], c[0], c[1], c[2],
+                                                   c[3], c[4]);
       if (ovr > thr) bits |= 1ULL << t;
     }
   }
   mask[i * col_blocks + col_block] = bits;
-}
-
-// The largest T not above t (as the CPU kernel): (double)v > t exactly when v > this, for T values.
-template <typename T>
-T threshold_below(double t) {
-  T f = static_cast<T>(t);
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<T>::infinity());
-  return f;
 }
 
 template <typename T>
@@ -214,7 +182,7 @@ Tensor nms_cuda(const Tensor& boxes, const Tensor& scores, const Tensor& idxs,
   const dim3 blocks(static_cast<unsigned int>(col_blocks), static_cast<unsigned int>(col_blocks));
   nms_mask<T><<<blocks, kBlock, 0, stream>>>(
       cptr<T>(sorted), idxs.defined() ? cptr<int64_t>(sorted_cat) : nullptr, n, col_blocks,
-      threshold_below<T>(iou_threshold), mptr<unsigned long long>(mask));
+      box_threshold_below<T>(iou_threshold), mptr<unsigned long long>(mask));
   check_launch("nms");
   // The greedy pass on the host: a box is kept unless an earlier kept box set its bit.
   const Tensor hmask = mask.to(kCPU), horder = order.to(kCPU);

@@ -7,21 +7,19 @@
 // index never reads or writes outside a tensor, and the message is the same on both devices.
 // Colliding writes (scatter_add, index_add) use atomicAdd, so their float sums are not in a fixed
 // order. masked_select/masked_scatter number the true elements with a device-wide prefix sum
-// (cub::DeviceScan); masked_select reads the count back to size its output.
+// (cub::DeviceScan); masked_select reads the count back to size its output. The range check, the
+// [outer, n, inner] addressing and the error message are ops/index_math.h's, shared with (and
+// tested through) the CPU kernels.
 #include <cub/device/device_scan.cuh>
 
 #include "ops/cuda/geom_common.cuh"
 #include "ops/index.h"
+#include "ops/index_math.h"
 
 namespace dc {
 namespace {
 
 using namespace cuda_detail;
-
-[[noreturn]] void index_out_of_range(const char* op, int64_t value, int64_t dim, int64_t size) {
-  DC_FAIL(op, ": index ", value, " is out of range for dim ", dim, " of size ", size,
-          " (valid range [0, ", size, "))");
-}
 
 // After a raised flag: the first out-of-range value of `index` (row-major), as the CPU reports it.
 [[noreturn]] void report_bad_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
@@ -54,20 +52,31 @@ Tensor along_index(const Tensor& t, const Tensor& index, int64_t dim) {
 
 // --- gather / scatter_add ---
 
-template <typename T>
-__global__ void gather_impl(char* out, const char* index, const char* x, OffsetCalc<3> calc,
-                            int64_t n, int64_t size, int64_t xs_bytes, int* bad) {
+// The grid-stride loop of gather and scatter_add over the n positions of index: fn(off, k) with
+// the byte offsets of {a, index, b} at the position (calc) and the index value k there; a k out of
+// [0, size) raises *bad and is skipped.
+template <typename F>
+__device__ __forceinline__ void for_each_index_entry(const char* index, const OffsetCalc<3>& calc,
+                                                     int64_t n, int64_t size, int* bad, F&& fn) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
        i += int64_t(blockDim.x) * gridDim.x) {
     int64_t off[3];
     calc.get(i, off);
     const int64_t k = *reinterpret_cast<const int64_t*>(index + off[1]);
-    if (k < 0 || k >= size) {
+    if (!index_in_range(k, size)) {
       *bad = 1;
       continue;
     }
-    *reinterpret_cast<T*>(out + off[0]) = *reinterpret_cast<const T*>(x + off[2] + k * xs_bytes);
+    fn(off, k);
   }
+}
+
+template <typename T>
+__global__ void gather_impl(char* out, const char* index, const char* x, OffsetCalc<3> calc,
+                            int64_t n, int64_t size, int64_t xs_bytes, int* bad) {
+  for_each_index_entry(index, calc, n, size, bad, [&](const int64_t* off, int64_t k) {
+    *reinterpret_cast<T*>(out + off[0]) = *reinterpret_cast<const T*>(x + off[2] + k * xs_bytes);
+  });
 }
 
 template <typename T>
@@ -89,18 +98,10 @@ void gather_cuda(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& 
 template <typename T>
 __global__ void scatter_add_impl(char* out, const char* index, const char* src, OffsetCalc<3> calc,
                                  int64_t n, int64_t size, int64_t os_bytes, int* bad) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
-       i += int64_t(blockDim.x) * gridDim.x) {
-    int64_t off[3];
-    calc.get(i, off);
-    const int64_t k = *reinterpret_cast<const int64_t*>(index + off[1]);
-    if (k < 0 || k >= size) {
-      *bad = 1;
-      continue;
-    }
+  for_each_index_entry(index, calc, n, size, bad, [&](const int64_t* off, int64_t k) {
     atomic_add(reinterpret_cast<T*>(out + off[0] + k * os_bytes),
                *reinterpret_cast<const T*>(src + off[2]));
-  }
+  });
 }
 
 template <typename T>
@@ -123,22 +124,28 @@ void scatter_add_cuda(const Tensor& out, int64_t dim, const Tensor& index, const
 
 // --- index_select / index_add (contiguous tensors viewed as [outer, n, inner]) ---
 
-struct Around {
-  int64_t outer = 1, n = 1, inner = 1;
-};
-Around around(const Shape& s, int64_t dim) {
-  Around g;
-  for (int64_t d = 0; d < dim; ++d) g.outer *= s[d];
-  g.n = s[dim];
-  for (size_t d = dim + 1; d < s.size(); ++d) g.inner *= s[d];
-  return g;
-}
-
 __global__ void check_range_impl(const int64_t* __restrict__ index, int64_t m, int64_t size,
                                  int* bad) {
   for (int64_t j = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; j < m;
        j += int64_t(blockDim.x) * gridDim.x) {
-    if (index[j] < 0 || index[j] >= size) *bad = 1;
+    if (!index_in_range(index[j], size)) *bad = 1;
+  }
+}
+
+// The grid-stride loop of index_select and index_add over the total elements e of an
+// [outer, m, inner] tensor (index_select's output, index_add's src): fn(e, r) with r the offset of
+// the element in row index[j] of the [outer, n, inner] tensor (x, out). Out-of-range index values
+// are skipped (check_range_impl flags them).
+template <typename F>
+__device__ __forceinline__ void for_each_indexed_row(const int64_t* __restrict__ index,
+                                                     int64_t total, int64_t m, int64_t n,
+                                                     int64_t inner, F&& fn) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
+       e += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
+    const int64_t k = index[j];
+    if (!index_in_range(k, n)) continue;
+    fn(e, index_row_offset(o, k, n, inner) + i);
   }
 }
 
@@ -146,13 +153,7 @@ template <typename T>
 __global__ void index_select_impl(T* __restrict__ out, const T* __restrict__ x,
                                   const int64_t* __restrict__ index, int64_t total, int64_t m,
                                   int64_t n, int64_t inner) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
-    const int64_t k = index[j];
-    if (k < 0 || k >= n) continue;  // flagged by check_range_impl
-    out[e] = x[(o * n + k) * inner + i];
-  }
+  for_each_indexed_row(index, total, m, n, inner, [&](int64_t e, int64_t r) { out[e] = x[r]; });
 }
 
 template <typename T>
@@ -160,7 +161,7 @@ void index_select_cuda(const Tensor& out, const Tensor& x, int64_t dim, const Te
   const int device = out.device().index;
   CudaDeviceGuard guard(device);
   cudaStream_t stream = stream_of(out);
-  const Around g = around(x.sizes(), dim);
+  const IndexAround g = index_around(x.sizes(), dim);
   const int64_t m = index.numel(), total = out.numel();
   DeviceFlag bad(out);
   check_range_impl<<<grid_for(m, device), kThreads, 0, stream>>>(cptr<int64_t>(index), m, g.n,
@@ -178,13 +179,8 @@ template <typename T>
 __global__ void index_add_impl(T* __restrict__ out, const T* __restrict__ src,
                                const int64_t* __restrict__ index, int64_t total, int64_t m,
                                int64_t n, int64_t inner, T alpha) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t i = e % inner, j = (e / inner) % m, o = e / (inner * m);
-    const int64_t k = index[j];
-    if (k < 0 || k >= n) continue;  // flagged by check_range_impl
-    atomic_add(out + (o * n + k) * inner + i, alpha * src[e]);
-  }
+  for_each_indexed_row(index, total, m, n, inner,
+                       [&](int64_t e, int64_t r) { atomic_add(out + r, alpha * src[e]); });
 }
 
 template <typename T>
@@ -193,7 +189,7 @@ void index_add_cuda(const Tensor& out, int64_t dim, const Tensor& index, const T
   const int device = out.device().index;
   CudaDeviceGuard guard(device);
   cudaStream_t stream = stream_of(out);
-  const Around g = around(out.sizes(), dim);
+  const IndexAround g = index_around(out.sizes(), dim);
   const int64_t m = index.numel(), total = src.numel();
   DeviceFlag bad(out);
   check_range_impl<<<grid_for(m, device), kThreads, 0, stream>>>(cptr<int64_t>(index), m, g.n,

@@ -1,144 +1,92 @@
 // CUDA RoIAlign (ops/roi_align.h), with torchvision's CUDA algorithm and the sampling arithmetic of
-// our CPU kernel: the forward runs one thread per output element (roi, channel, bin) and averages
-// the bilinear samples of its bin; the backward runs one thread per output-gradient element and
-// scatters each sample's share into grad_x with atomicAdd (f32 and f64 atomics are native on
-// sm_60+), so the sum order over overlapping rois is not fixed.
+// ops/roi_align_math.h, shared with (and tested through) the CPU kernel: the forward runs one
+// thread per output element (roi, channel, bin) and averages the bilinear samples of its bin; the
+// backward runs one thread per output-gradient element and scatters each sample's share into grad_x
+// with atomicAdd (f32 and f64 atomics are native on sm_60+), so the sum order over overlapping rois
+// is not fixed.
 #include "ops/cuda/geom_common.cuh"
 #include "ops/roi_align.h"
+#include "ops/roi_align_math.h"
 
 namespace dc {
 namespace {
 
 using namespace cuda_detail;
 
-// The roi's geometry, as roi_geom in ops/cpu/roi_align_cpu.cc.
+// The sizes and options both kernels need: x / grad_x is [N, C, H, W], out / grad_out
+// [K, C, PH, PW].
 template <typename T>
-struct Geom {
-  int64_t batch;
-  T start_h, start_w, bin_h, bin_w;
-  int64_t grid_h, grid_w;
+struct RoiArgs {
+  int64_t C, H, W, PH, PW;
+  T scale;
+  bool aligned;
+  int64_t sampling_ratio;
 };
 
 template <typename T>
-__device__ __forceinline__ Geom<T> roi_geom(const T* roi, T scale, bool aligned, int64_t ph_n,
-                                            int64_t pw_n, int64_t sampling_ratio) {
-  Geom<T> g;
-  const T offset = aligned ? T(0.5) : T(0);
-  g.batch = static_cast<int64_t>(roi[0]);
-  g.start_w = roi[1] * scale - offset;
-  g.start_h = roi[2] * scale - offset;
-  const T end_w = roi[3] * scale - offset;
-  const T end_h = roi[4] * scale - offset;
-  T roi_w = end_w - g.start_w, roi_h = end_h - g.start_h;
-  if (!aligned) {  // legacy behaviour: malformed rois become 1x1
-    roi_w = std_max(roi_w, T(1));
-    roi_h = std_max(roi_h, T(1));
-  }
-  g.bin_h = roi_h / static_cast<T>(ph_n);
-  g.bin_w = roi_w / static_cast<T>(pw_n);
-  // Negative sizes (aligned rois with x2 < x1) give an empty grid: the bin averages nothing.
-  g.grid_h = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(ceil(roi_h / ph_n));
-  g.grid_w = sampling_ratio > 0 ? sampling_ratio : static_cast<int64_t>(ceil(roi_w / pw_n));
-  return g;
+RoiArgs<T> roi_args(const RoiAlignParams& p, const Tensor& x) {
+  RoiArgs<T> a;
+  a.C = x.size(1);
+  a.H = x.size(2);
+  a.W = x.size(3);
+  a.PH = p.pooled_h;
+  a.PW = p.pooled_w;
+  a.scale = static_cast<T>(p.spatial_scale);
+  a.aligned = p.aligned;
+  a.sampling_ratio = p.sampling_ratio;
+  return a;
 }
 
-// One bilinear sample at (y, x) of an H x W plane: false when it lies outside [-1, H] x [-1, W]
-// (it then contributes nothing); otherwise the four taps and their weights.
-template <typename T>
-__device__ __forceinline__ bool bilinear_taps(T y, T x, int64_t H, int64_t W, int64_t pos[4],
-                                              T w[4]) {
-  if (y < T(-1) || y > static_cast<T>(H) || x < T(-1) || x > static_cast<T>(W)) return false;
-  if (y <= 0) y = 0;
-  if (x <= 0) x = 0;
-  int64_t y_low = static_cast<int64_t>(y), x_low = static_cast<int64_t>(x);
-  int64_t y_high, x_high;
-  if (y_low >= H - 1) {
-    y_high = y_low = H - 1;
-    y = static_cast<T>(y_low);
-  } else {
-    y_high = y_low + 1;
+// The grid-stride loop of both kernels over the output elements e of [K, C, PH, PW]:
+// fn(e, plane, g, ph, pw) with plane the offset of e's (image, channel) plane in x / grad_x and g
+// its roi's geometry.
+template <typename T, typename F>
+__device__ __forceinline__ void for_each_bin(const T* rois, int64_t total, const RoiArgs<T>& a,
+                                             F&& fn) {
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
+       e += int64_t(blockDim.x) * gridDim.x) {
+    const int64_t pw = e % a.PW, ph = (e / a.PW) % a.PH, c = (e / (a.PW * a.PH)) % a.C;
+    const int64_t k = e / (a.PW * a.PH * a.C);
+    const RoiAlignGeom<T> g =
+        roi_align_geom(rois + k * 5, a.scale, a.aligned, a.PH, a.PW, a.sampling_ratio);
+    fn(e, (g.batch * a.C + c) * a.H * a.W, g, ph, pw);
   }
-  if (x_low >= W - 1) {
-    x_high = x_low = W - 1;
-    x = static_cast<T>(x_low);
-  } else {
-    x_high = x_low + 1;
-  }
-  const T ly = y - static_cast<T>(y_low), lx = x - static_cast<T>(x_low);
-  const T hy = T(1) - ly, hx = T(1) - lx;
-  pos[0] = y_low * W + x_low;
-  pos[1] = y_low * W + x_high;
-  pos[2] = y_high * W + x_low;
-  pos[3] = y_high * W + x_high;
-  w[0] = hy * hx;
-  w[1] = hy * lx;
-  w[2] = ly * hx;
-  w[3] = ly * lx;
-  return true;
-}
-
-template <typename T>
-__device__ __forceinline__ T sample_y(const Geom<T>& g, int64_t ph, int64_t iy) {
-  return g.start_h + static_cast<T>(ph) * g.bin_h +
-         static_cast<T>(iy + .5f) * g.bin_h / static_cast<T>(g.grid_h);
-}
-template <typename T>
-__device__ __forceinline__ T sample_x(const Geom<T>& g, int64_t pw, int64_t ix) {
-  return g.start_w + static_cast<T>(pw) * g.bin_w +
-         static_cast<T>(ix + .5f) * g.bin_w / static_cast<T>(g.grid_w);
 }
 
 template <typename T>
 __global__ void roi_align_forward(const T* __restrict__ x, const T* __restrict__ rois,
-                                  T* __restrict__ out, int64_t total, int64_t C, int64_t H,
-                                  int64_t W, int64_t PH, int64_t PW, T scale, bool aligned,
-                                  int64_t sampling_ratio) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t pw = e % PW, ph = (e / PW) % PH, c = (e / (PW * PH)) % C, k = e / (PW * PH * C);
-    const Geom<T> g = roi_geom(rois + k * 5, scale, aligned, PH, PW, sampling_ratio);
-    const T* plane = x + (g.batch * C + c) * H * W;
-    T acc = 0;
-    for (int64_t iy = 0; iy < g.grid_h; ++iy) {
-      const T yy = sample_y(g, ph, iy);
-      for (int64_t ix = 0; ix < g.grid_w; ++ix) {
-        int64_t pos[4];
-        T w[4];
-        if (!bilinear_taps(yy, sample_x(g, pw, ix), H, W, pos, w)) continue;
-        acc += w[0] * plane[pos[0]] + w[1] * plane[pos[1]] + w[2] * plane[pos[2]] +
-               w[3] * plane[pos[3]];
-      }
-    }
-    // torchvision divides by max(count, 1): an empty grid gives 0, never 0/0.
-    const int64_t count = g.grid_h * g.grid_w;
-    out[e] = acc / static_cast<T>(count > 1 ? count : 1);
-  }
+                                  T* __restrict__ out, int64_t total, RoiArgs<T> a) {
+  for_each_bin(rois, total, a,
+               [&](int64_t e, int64_t plane, const RoiAlignGeom<T>& g, int64_t ph, int64_t pw) {
+                 const T* xp = x + plane;
+                 T acc = 0;
+                 auto add_sample = [&](bool inside, const int64_t* pos, const T* w) {
+                   if (!inside) return;
+                   acc += w[0] * xp[pos[0]] + w[1] * xp[pos[1]] + w[2] * xp[pos[2]] +
+                          w[3] * xp[pos[3]];
+                 };
+                 roi_align_for_each_sample(g, ph, pw, a.H, a.W, add_sample);
+                 out[e] = acc / roi_align_divisor(g);
+               });
 }
 
 template <typename T>
 __global__ void roi_align_backward(const T* __restrict__ grad_out, const T* __restrict__ rois,
-                                   T* __restrict__ grad_x, int64_t total, int64_t C, int64_t H,
-                                   int64_t W, int64_t PH, int64_t PW, T scale, bool aligned,
-                                   int64_t sampling_ratio) {
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total;
-       e += int64_t(blockDim.x) * gridDim.x) {
-    const int64_t pw = e % PW, ph = (e / PW) % PH, c = (e / (PW * PH)) % C, k = e / (PW * PH * C);
-    const Geom<T> g = roi_geom(rois + k * 5, scale, aligned, PH, PW, sampling_ratio);
-    if (g.grid_h <= 0 || g.grid_w <= 0) continue;
-    T* plane = grad_x + (g.batch * C + c) * H * W;
-    const T count = static_cast<T>(g.grid_h * g.grid_w);
-    const T go = grad_out[e];
-    for (int64_t iy = 0; iy < g.grid_h; ++iy) {
-      const T yy = sample_y(g, ph, iy);
-      for (int64_t ix = 0; ix < g.grid_w; ++ix) {
-        int64_t pos[4];
-        T w[4];
-        if (!bilinear_taps(yy, sample_x(g, pw, ix), H, W, pos, w)) continue;
+                                   T* __restrict__ grad_x, int64_t total, RoiArgs<T> a) {
+  for_each_bin(rois, total, a,
+               [&](int64_t e, int64_t plane, const RoiAlignGeom<T>& g, int64_t ph, int64_t pw) {
+                 if (g.grid_h <= 0 || g.grid_w <= 0) return;
+                 T* gx = grad_x + plane;
+                 const T count =
+                     roi_align_divisor(g);  // the sample count: the grid is not empty here
+                 const T go = grad_out[e];
+                 auto scatter_sample = [&](bool inside, const int64_t* pos, const T* w) {
+                   if (!inside) return;
 #pragma unroll
-        for (int q = 0; q < 4; ++q) atomicAdd(plane + pos[q], go * w[q] / count);
-      }
-    }
-  }
+                   for (int q = 0; q < 4; ++q) atomicAdd(gx + pos[q], go * w[q] / count);
+                 };
+                 roi_align_for_each_sample(g, ph, pw, a.H, a.W, scatter_sample);
+               });
 }
 
 template <typename T>
@@ -148,8 +96,7 @@ void roi_align_cuda(const RoiAlignParams& p, const Tensor& x, const Tensor& rois
   CudaDeviceGuard guard(device);
   const int64_t total = out.numel();
   roi_align_forward<T><<<grid_for(total, device), kThreads, 0, stream_of(out)>>>(
-      cptr<T>(x), cptr<T>(rois), mptr<T>(out), total, x.size(1), x.size(2), x.size(3), p.pooled_h,
-      p.pooled_w, static_cast<T>(p.spatial_scale), p.aligned, p.sampling_ratio);
+      cptr<T>(x), cptr<T>(rois), mptr<T>(out), total, roi_args<T>(p, x));
   check_launch("roi_align");
 }
 
@@ -164,9 +111,7 @@ void roi_align_backward_cuda(const RoiAlignParams& p, const Tensor& grad_out, co
   const int64_t total = grad_out.numel();
   if (total == 0) return;
   roi_align_backward<T><<<grid_for(total, device), kThreads, 0, stream>>>(
-      cptr<T>(grad_out), cptr<T>(rois), mptr<T>(grad_x), total, grad_x.size(1), grad_x.size(2),
-      grad_x.size(3), p.pooled_h, p.pooled_w, static_cast<T>(p.spatial_scale), p.aligned,
-      p.sampling_ratio);
+      cptr<T>(grad_out), cptr<T>(rois), mptr<T>(grad_x), total, roi_args<T>(p, grad_x));
   check_launch("roi_align backward");
 }
 

@@ -1,6 +1,7 @@
 // CUDA upsampling kernels (ops/upsample.h) for f32, f16 and bf16; half types compute in float.
-// Source indices and weights use PyTorch's formulas in f32, as the CPU kernels do for f32
-// (ops/cpu/upsample_cpu.cc), with the ratio computed on the host the same way.
+// Source indices and weights use PyTorch's formulas in f32 (ops/upsample_math.h, shared with and
+// tested through the CPU kernels; see there for the one rounding difference between the devices),
+// with the ratio computed on the host the same way.
 //
 // The backward passes are gathers, deterministic and free of atomics: each input element sums the
 // output elements that read it. Along one dim the source index is non-decreasing in the output
@@ -9,6 +10,7 @@
 // [planes, H, OW], then along W; the sums run in the CPU kernel's order.
 #include "core/cuda/launch.cuh"
 #include "ops/upsample.h"
+#include "ops/upsample_math.h"
 
 namespace dc {
 namespace {
@@ -23,45 +25,22 @@ struct Axis {
 };
 
 Axis linear_axis(int64_t in, int64_t out, bool align_corners, double scale) {
-  float ratio;
-  if (align_corners) {
-    ratio = out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
-  } else {
-    ratio = scale > 0 ? static_cast<float>(1.0 / scale)
-                      : static_cast<float>(in) / static_cast<float>(out);
-  }
-  return {in, out, ratio, align_corners};
+  return {in, out, upsample_linear_ratio<float>(in, out, align_corners, scale), align_corners};
 }
 
 Axis nearest_axis(int64_t in, int64_t out, double scale) {
-  const float ratio = scale > 0 ? static_cast<float>(1.0 / scale)
-                                : static_cast<float>(in) / static_cast<float>(out);
-  return {in, out, ratio, false};
+  return {in, out, upsample_nearest_ratio(in, out, scale), false};
 }
 
 // Bilinear: output o blends inputs i0 (weight l0) and i1 (weight l1).
-struct Lerp {
-  int64_t i0, i1;
-  float l0, l1;
-};
+using Lerp = UpsampleLerp<float>;
 
 __device__ __forceinline__ Lerp lerp_at(const Axis& a, int64_t o) {
-  if (a.in == a.out) return {o, o, 1.0f, 0.0f};  // PyTorch copies exactly in this case
-  // Explicitly rounded steps (no FMA contraction): the CPU build computes these without FMA, and
-  // a source position on an integer boundary must floor to the same index on both.
-  const float of = static_cast<float>(o);
-  float src = a.align_corners ? __fmul_rn(a.ratio, of)
-                              : __fsub_rn(__fmul_rn(a.ratio, __fadd_rn(of, 0.5f)), 0.5f);
-  if (!a.align_corners && src < 0) src = 0;
-  const int64_t i0 = min(static_cast<int64_t>(src), a.in - 1);
-  const float l1 = fminf(fmaxf(src - static_cast<float>(i0), 0.0f), 1.0f);
-  return {i0, i0 + (i0 < a.in - 1 ? 1 : 0), 1.0f - l1, l1};
+  return upsample_lerp(a.ratio, a.in, a.out, a.align_corners, o);
 }
 
 __device__ __forceinline__ int64_t nearest_at(const Axis& a, int64_t o) {
-  if (a.out == a.in) return o;
-  if (a.out == 2 * a.in) return o >> 1;
-  return min(static_cast<int64_t>(floorf(static_cast<float>(o) * a.ratio)), a.in - 1);
+  return upsample_nearest_index(a.ratio, a.in, a.out, o);
 }
 
 // The first output index whose source index (i0 for bilinear) is >= i.

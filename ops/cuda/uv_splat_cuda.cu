@@ -3,51 +3,18 @@
 // chart in point order) the summation order of points sharing a cell is not fixed: results agree
 // with the CPU's to rounding, not bit for bit. A part outside [-1, K) raises a device flag (the
 // point is skipped) and the launcher then throws the CPU kernel's error. Backward: a gather, one
-// thread per point, each writing only its own gradient entries.
+// thread per point, each writing only its own gradient entries. The corner arithmetic is
+// ops/uv_splat_math.h, shared with (and tested through) the CPU kernel.
 #include <vector>
 
 #include "ops/cuda/geom_common.cuh"
 #include "ops/uv_splat.h"
+#include "ops/uv_splat_math.h"
 
 namespace dc {
 namespace {
 
 using namespace cuda_detail;
-
-// As corners() in ops/cpu/uv_splat_cpu.cc: cell index (or -1 outside the grid), weight and the
-// weight's derivatives w.r.t. the pixel coordinates.
-template <typename T>
-struct Corners {
-  int64_t cell[4];
-  T w[4], dwdx[4], dwdy[4];
-};
-
-template <typename T>
-__device__ __forceinline__ void corners(T u, T v, int64_t H, int64_t W, Corners<T>& c) {
-  const T x = u * static_cast<T>(W - 1), y = v * static_cast<T>(H - 1);
-  const T x0 = floor(x), y0 = floor(y);
-  const T fx = x - x0, fy = y - y0;
-  const T xs[4] = {x0, x0 + 1, x0, x0 + 1}, ys[4] = {y0, y0, y0 + 1, y0 + 1};
-  c.w[0] = (1 - fx) * (1 - fy);
-  c.w[1] = fx * (1 - fy);
-  c.w[2] = (1 - fx) * fy;
-  c.w[3] = fx * fy;
-  c.dwdx[0] = -(1 - fy);
-  c.dwdx[1] = 1 - fy;
-  c.dwdx[2] = -fy;
-  c.dwdx[3] = fy;
-  c.dwdy[0] = -(1 - fx);
-  c.dwdy[1] = -fx;
-  c.dwdy[2] = 1 - fx;
-  c.dwdy[3] = fx;
-#pragma unroll
-  for (int q = 0; q < 4; ++q) {
-    // Bounds tested in floating point, so NaN or huge coordinates never reach the integer cast.
-    const bool inside = xs[q] >= 0 && xs[q] <= static_cast<T>(W - 1) && ys[q] >= 0 &&
-                        ys[q] <= static_cast<T>(H - 1);
-    c.cell[q] = inside ? static_cast<int64_t>(ys[q]) * W + static_cast<int64_t>(xs[q]) : -1;
-  }
-}
 
 template <typename T>
 __global__ void uv_splat_forward(const T* __restrict__ values, const T* __restrict__ uv,
@@ -63,8 +30,8 @@ __global__ void uv_splat_forward(const T* __restrict__ values, const T* __restri
       continue;
     }
     if (k < 0) continue;
-    Corners<T> cr;
-    corners(uv[2 * i], uv[2 * i + 1], H, W, cr);
+    UvSplatCorners<T> cr;
+    uv_splat_corners(uv[2 * i], uv[2 * i + 1], H, W, cr);
     T* a = atlas + (n * K + k) * C * HW;
     T* wt = weight + (n * K + k) * HW;
     const T* vn = values + n * C * P + p;
@@ -97,8 +64,8 @@ __global__ void uv_splat_backward(const T* __restrict__ values, const T* __restr
       if (guv) guv[2 * i] = guv[2 * i + 1] = T(0);
       continue;
     }
-    Corners<T> cr;
-    corners(uv[2 * i], uv[2 * i + 1], H, W, cr);
+    UvSplatCorners<T> cr;
+    uv_splat_corners(uv[2 * i], uv[2 * i + 1], H, W, cr);
     const T* ga = gatlas + (n * K + k) * C * HW;
     const T* gw = gweight + (n * K + k) * HW;
     const T* vn = values + n * C * P + p;
