@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quickstart: installs what is missing, builds densecorr, trains the default DenseReg model
 # (configs/densereg/face_r18_q10_cpu.yaml: K = 10 quantized regression on 128×128 synthetic faces,
-# 6 min 47 s on 2 idle cores, 2026-11-24), evaluates it on held-out faces (writing the CED curve
+# about 5 min on 2 idle cores, 2026-11-24), evaluates it on held-out faces (writing the CED curve
 # and a gallery), transfers a texture onto two of them, and prints the metrics and the paths of the
 # pictures and of the run's files. Extra arguments are config overrides, e.g. solver.max_iter=200.
 set -euo pipefail
