@@ -7,29 +7,8 @@
 set -u
 bin="$1"
 r18_cfg="$2"
-dir="${TEST_TMPDIR:-$(mktemp -d)}/bench_forward_device_cli"
-rm -rf "$dir"
-mkdir -p "$dir"
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-
-# expect_bad WHAT CMD...: exit 2, exactly one stderr line containing every entry of $patterns.
-expect_bad() {
-  local what="$1"
-  shift
-  local before=$failures
-  "$@" > "$dir/out" 2> "$dir/err"
-  local rc=$?
-  [ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2 ($(cat "$dir/err"))"
-  [ "$(wc -l < "$dir/err")" -eq 1 ] || fail "$what: stderr is not one line: $(cat "$dir/err")"
-  for p in "${patterns[@]}"; do
-    grep -qF -- "$p" "$dir/err" || fail "$what: stderr lacks '$p': $(cat "$dir/err")"
-  done
-  [ "$failures" -eq "$before" ] && echo "ok: $what -> $rc"
-}
+source tests/testing/cli_checks.sh
+cli_test_dir bench_forward_device_cli
 
 bench=("$bin" bench train-step --model resnet18 --size 32 --batch 2 --iters 1 --warmup 0)
 
@@ -77,8 +56,4 @@ else
     --device cuda --size 32 --batch 2 --iters 1 --warmup 0 --per-op
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all passed"
+finish_cli_test

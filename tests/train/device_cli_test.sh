@@ -5,14 +5,8 @@
 set -u
 bin="$1"
 densereg_cfg="$2"
-dir="${TEST_TMPDIR:-$(mktemp -d)}/device_cli"
-rm -rf "$dir"
-mkdir -p "$dir"
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+source tests/testing/cli_checks.sh
+cli_test_dir device_cli
 
 cat > "$dir/shapes.yaml" <<'YAML'
 task: classify
@@ -29,19 +23,6 @@ solver:
 log_period: 1
 threads: 1
 YAML
-
-# Runs "$@", expecting exit 2 and exactly one stderr line containing every pattern in $patterns.
-expect_bad() {
-  local what="$1"
-  shift
-  "$@" > "$dir/out" 2> "$dir/err"
-  local rc=$?
-  [ "$rc" -eq 2 ] || fail "$what: exit $rc, expected 2 ($(cat "$dir/err"))"
-  [ "$(wc -l < "$dir/err")" -eq 1 ] || fail "$what: stderr is not one line: $(cat "$dir/err")"
-  for p in "${patterns[@]}"; do
-    grep -qF -- "$p" "$dir/err" || fail "$what: stderr lacks '$p': $(cat "$dir/err")"
-  done
-}
 
 patterns=("densecorr: error:" "config key device: 'cuda:99'")
 expect_bad "train cuda:99" "$bin" train -c "$dir/shapes.yaml" out="$dir/run" device=cuda:99
@@ -61,8 +42,4 @@ expect_bad "eval gpu" "$bin" eval -c "$dir/shapes.yaml" out="$dir/run" device=gp
   fail "train device=cpu exited $? ($(tail -2 "$dir/cpu.err"))"
 grep -q "^train: 2 iterations" "$dir/cpu.out" || fail "train device=cpu printed: $(cat "$dir/cpu.out")"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all passed"
+finish_cli_test

@@ -7,14 +7,8 @@
 set -u
 bin="$1"
 config="$2"
-dir="${TEST_TMPDIR:-$(mktemp -d)}/infer_cli"
-rm -rf "$dir"
-mkdir -p "$dir"
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
+source tests/testing/cli_checks.sh
+cli_test_dir infer_cli
 
 # png_size FILE: "WIDTHxHEIGHT" from the PNG header (IHDR, big-endian, bytes 16..23).
 png_size() {

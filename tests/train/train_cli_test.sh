@@ -4,15 +4,9 @@
 # exactly), SIGINT (checkpoint, exit 130), eval of the result, and bad input (exit 2, one line).
 set -u
 bin="$1"
-dir="${TEST_TMPDIR:-$(mktemp -d)}/train_cli"
-rm -rf "$dir"
-mkdir -p "$dir"
+source tests/testing/cli_checks.sh
+cli_test_dir train_cli
 py=/usr/bin/python3
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 cat > "$dir/shapes.yaml" <<'YAML'
 task: classify
