@@ -8,6 +8,7 @@ PACKAGES=(
   g++
   clang-format
   libopenblas-dev
+  libopenblas0-openmp
   libdnnl-dev
   libhdf5-dev
   libfmt-dev
