@@ -6,15 +6,35 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/tensor.h"
 
 namespace dc {
 
-template <typename Fn>
-class KernelTable {
+// What every kernel table holds, for coverage checks (e.g. that each op with a CPU kernel has a
+// CUDA one): the table's op name and its registered (device, dtype) keys.
+class KernelTableInfo {
  public:
-  explicit KernelTable(std::string op) : op_(std::move(op)) {}
+  virtual ~KernelTableInfo() = default;
+  virtual const std::string& op() const = 0;
+  virtual bool has(DeviceType device, DType dtype) const = 0;
+};
+// Every kernel table made so far, in creation order. Tables are made on first use and every
+// registration uses its table, so after static initialization all registered tables are listed.
+std::vector<const KernelTableInfo*> all_kernel_tables();
+namespace detail {
+void add_kernel_table(const KernelTableInfo* table);
+}  // namespace detail
+
+template <typename Fn>
+class KernelTable final : public KernelTableInfo {
+ public:
+  explicit KernelTable(std::string op) : op_(std::move(op)) { detail::add_kernel_table(this); }
+  const std::string& op() const override { return op_; }
+  bool has(DeviceType device, DType dtype) const override {
+    return kernels_.count({device, dtype}) > 0;
+  }
 
   void add(DeviceType device, DType dtype, Fn* fn) { kernels_[{device, dtype}] = fn; }
 

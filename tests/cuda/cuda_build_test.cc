@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/tensor.h"
+#include "ops/dispatch.h"
 #include "ops/elementwise.h"
 #include "ops/linalg.h"
 #include "ops/reduce.h"
@@ -51,6 +52,26 @@ TEST(CudaBuild, KernelsAreRegisteredForCuda) {
   }
   // Registering CUDA kernels leaves the CPU ones in place.
   EXPECT_NE(unary_kernel().get(kCPU, DType::f32), nullptr);
+}
+
+// The "every op has a CUDA implementation", checked without a GPU: every kernel table
+// that has a CPU f32 kernel has a CUDA f32 kernel too (f64 is CPU only by design).
+TEST(CudaBuild, EveryOpWithACpuKernelHasACudaKernel) {
+  const std::vector<const KernelTableInfo*> tables = all_kernel_tables();
+  // The binary links every op family (cuda_ops brings //ops), so the list is far from empty.
+  ASSERT_GT(tables.size(), 50u);
+  std::vector<std::string> missing;
+  int with_cpu = 0;
+  for (const KernelTableInfo* t : tables) {
+    if (!t->has(DeviceType::CPU, DType::f32)) continue;
+    ++with_cpu;
+    if (!t->has(DeviceType::CUDA, DType::f32)) missing.push_back(t->op());
+  }
+  std::string list;
+  for (const std::string& op : missing) list += " " + op;
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << with_cpu
+                               << " ops with a CPU f32 kernel have no CUDA f32 kernel:" << list;
+  std::cout << with_cpu << " kernel tables with a CPU f32 kernel, all with a CUDA one\n";
 }
 
 TEST(CudaBuild, OpsWithoutACudaKernelFailLoudly) {
